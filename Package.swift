@@ -1,0 +1,50 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Sockets",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Sockets", targets: ["Sockets"]),
+        .library(name: "Framing", targets: ["Framing"]),
+        .executable(name: "sock", targets: ["sock"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    ],
+    targets: [
+        // Layer 0: the C declarations Swift cannot import by itself (GNU extensions, CMSG macros).
+        .target(name: "CSockets"),
+        // Layer 1: pure framing codecs; no I/O, so they can be fuzzed and tested without sockets.
+        .target(name: "Framing"),
+        // Layer 2: addresses, syscalls, blocking and async sockets, the reactor and the server core.
+        .target(
+            name: "Sockets",
+            dependencies: [
+                "CSockets",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        // The command-line tool.
+        .executableTarget(
+            name: "sock",
+            dependencies: [
+                "Sockets",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // The seed tutorials' programs, written with the Sockets API.
+        .executableTarget(name: "seeds", dependencies: ["Sockets"], path: "Examples/seeds"),
+        .testTarget(name: "SocketsTests", dependencies: ["Sockets"]),
+        .testTarget(
+            name: "FramingTests",
+            dependencies: [
+                "Framing",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,30 @@
+#define _GNU_SOURCE
+#include <string.h>
+#include <sys/socket.h>
+#include "CSockets.h"
+
+int csockets_accept4(int fd, struct sockaddr *address, socklen_t *length, int flags) {
+    return accept4(fd, address, length, flags);
+}
+
+_Static_assert(sizeof(csockets_mmsghdr) == sizeof(struct mmsghdr), "mmsghdr layout");
+
+int csockets_recvmmsg(int fd, csockets_mmsghdr *messages, unsigned int count, int flags) {
+    return recvmmsg(fd, (struct mmsghdr *)messages, count, flags, NULL);
+}
+
+int csockets_sendmmsg(int fd, csockets_mmsghdr *messages, unsigned int count, int flags) {
+    return sendmmsg(fd, (struct mmsghdr *)messages, count, flags);
+}
+
+const char *csockets_errno_name(int number) {
+    return strerrorname_np(number);
+}
+
+struct cmsghdr *csockets_cmsg_firsthdr(struct msghdr *message) { return CMSG_FIRSTHDR(message); }
+struct cmsghdr *csockets_cmsg_nxthdr(struct msghdr *message, struct cmsghdr *header) {
+    return CMSG_NXTHDR(message, header);
+}
+unsigned char *csockets_cmsg_data(struct cmsghdr *header) { return CMSG_DATA(header); }
+size_t csockets_cmsg_space(size_t length) { return CMSG_SPACE(length); }
+size_t csockets_cmsg_len(size_t length) { return CMSG_LEN(length); }

@@ -1,0 +1,28 @@
+// Declarations the Glibc module does not export to Swift: GNU extensions
+// (accept4, recvmmsg, sendmmsg, strerrorname_np) and the CMSG macros.
+#ifndef CSOCKETS_H
+#define CSOCKETS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+
+int csockets_accept4(int fd, struct sockaddr *address, socklen_t *length, int flags);
+/// `struct mmsghdr`, which the Glibc module hides behind _GNU_SOURCE.
+typedef struct {
+    struct msghdr msg_hdr;
+    unsigned int msg_len;
+} csockets_mmsghdr;
+
+int csockets_recvmmsg(int fd, csockets_mmsghdr *messages, unsigned int count, int flags);
+int csockets_sendmmsg(int fd, csockets_mmsghdr *messages, unsigned int count, int flags);
+/// The errno's symbolic name ("ECONNREFUSED"), or NULL when unknown.
+const char *csockets_errno_name(int number);
+
+struct cmsghdr *csockets_cmsg_firsthdr(struct msghdr *message);
+struct cmsghdr *csockets_cmsg_nxthdr(struct msghdr *message, struct cmsghdr *header);
+unsigned char *csockets_cmsg_data(struct cmsghdr *header);
+size_t csockets_cmsg_space(size_t length);
+size_t csockets_cmsg_len(size_t length);
+
+#endif

@@ -1,0 +1,101 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import SystemPackage
+
+extension Socket {
+    /// Receives one message with its sender, ancillary data and flags; a datagram
+    /// longer than `maxBytes` is cut and reported with ``ReceivedMessage/isTruncated``.
+    ///
+    /// - Parameter controlCapacity: Bytes reserved for ancillary data (0: none).
+    ///
+    /// The corresponding C function is `recvmsg`; Python: `socket.recvmsg(bufsize, ancbufsize)`.
+    public func recvMsg(_ maxBytes: Int, controlCapacity: Int = 0, flags: MessageFlags = []) throws(SocketError) -> ReceivedMessage {
+        var control = [UInt8](repeating: 0, count: controlCapacity)
+        var storage = sockaddr_storage()
+        var header = msghdr()
+        var messageFlags: Int32 = 0
+        var sender: SocketAddress?
+        var controlMessages: [ControlMessage] = []
+        let bytes = try Self.makeBytes(capacity: maxBytes) { buffer throws(SocketError) in
+            try blockingCall("recvmsg", events: Int16(POLLIN)) { fd in
+                var vector = iovec(iov_base: buffer.baseAddress, iov_len: buffer.count)
+                return withUnsafeMutablePointer(to: &vector) { vectorPointer in
+                    withUnsafeMutablePointer(to: &storage) { address in
+                        control.withUnsafeMutableBytes { controlBuffer in
+                            header.msg_name = UnsafeMutableRawPointer(address)
+                            header.msg_namelen = socklen_t(MemoryLayout<sockaddr_storage>.size)
+                            header.msg_iov = vectorPointer
+                            header.msg_iovlen = 1
+                            header.msg_control = controlBuffer.count > 0 ? controlBuffer.baseAddress : nil
+                            header.msg_controllen = controlBuffer.count
+                            let cFlags = flags.rawValue | Int32(MSG_DONTWAIT) | Int32(MSG_CMSG_CLOEXEC)
+                            let result = Syscall.recvmsg(fd, &header, cFlags)
+                            if case .success = result {
+                                messageFlags = header.msg_flags
+                                if header.msg_namelen > 0 {
+                                    sender = address.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                                        SocketAddress($0, length: header.msg_namelen)
+                                    }
+                                }
+                                controlMessages = header.msg_controllen > 0 ? ControlMessage.decode(&header) : []
+                            }
+                            return result
+                        }
+                    }
+                }
+            }
+        }
+        return ReceivedMessage(bytes: bytes, address: sender, controlMessages: controlMessages,
+                               flags: MessageFlags(rawValue: messageFlags))
+    }
+
+    /// Sends the concatenation of `buffers` as one message (scatter/gather), with
+    /// ancillary data and, for unconnected datagram sockets, a destination.
+    ///
+    /// - Returns: The number of bytes sent.
+    ///
+    /// The corresponding C function is `sendmsg`; Python: `socket.sendmsg(buffers, ancdata, flags, address)`.
+    @discardableResult
+    public func sendMsg(
+        _ buffers: [[UInt8]], control: [ControlMessage] = [], to address: SocketAddress? = nil,
+        flags: MessageFlags = []
+    ) throws(SocketError) -> Int {
+        var controlBytes = ControlMessage.encode(control)
+        let send = { (name: UnsafePointer<sockaddr>?, nameLength: socklen_t) throws(SocketError) -> Int in
+            try self.blockingCall("sendmsg", events: Int16(POLLOUT), address: address) { fd in
+                Self.withIOVectors(buffers) { vectors in
+                    controlBytes.withUnsafeMutableBytes { controlBuffer in
+                        var header = msghdr()
+                        header.msg_name = UnsafeMutableRawPointer(mutating: name)
+                        header.msg_namelen = nameLength
+                        header.msg_iov = vectors.baseAddress
+                        header.msg_iovlen = vectors.count
+                        header.msg_control = controlBuffer.count > 0 ? controlBuffer.baseAddress : nil
+                        header.msg_controllen = controlBuffer.count
+                        return Syscall.sendmsg(fd, &header, flags.rawValue | Int32(MSG_DONTWAIT))
+                    }
+                }
+            }
+        }
+        guard let address else { return try send(nil, 0) }
+        return try address.withSockAddr { pointer, length throws(SocketError) in try send(pointer, length) }
+    }
+
+    /// Calls `body` with an `iovec` for each buffer, all pinned for the duration of the call.
+    private static func withIOVectors<R>(
+        _ buffers: [[UInt8]], _ body: (UnsafeMutableBufferPointer<iovec>) -> R
+    ) -> R {
+        var vectors = [iovec](repeating: iovec(), count: buffers.count)
+        func pin(_ index: Int) -> R {
+            guard index < buffers.count else { return vectors.withUnsafeMutableBufferPointer { body($0) } }
+            return buffers[index].withUnsafeBytes { bytes in
+                vectors[index] = iovec(iov_base: UnsafeMutableRawPointer(mutating: bytes.baseAddress), iov_len: bytes.count)
+                return pin(index + 1)
+            }
+        }
+        return pin(0)
+    }
+}

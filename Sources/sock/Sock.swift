@@ -1,0 +1,34 @@
+import ArgumentParser
+import Sockets
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+/// `sock`: runs the seed services and is their client, load generator and resolver.
+@main
+struct Sock: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sock",
+        abstract: "Socket services and their clients.",
+        discussion: "Addresses are HOST:PORT, [IPV6]:PORT or unix:PATH.",
+        subcommands: [ResolveCommand.self]
+    )
+
+    /// Runs the command; failures print one line, `sock: …`, and exit non-zero.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as SocketError {
+            fail("\(error)")
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    static func fail(_ message: String, code: Int32 = 1) -> Never {
+        fputs("sock: \(message)\n", stderr)
+        Glibc.exit(code)
+    }
+}
