@@ -7,11 +7,15 @@ let package = Package(
     products: [
         .library(name: "Sockets", targets: ["Sockets"]),
         .library(name: "Framing", targets: ["Framing"]),
+        .library(name: "Services", targets: ["Services"]),
         .executable(name: "sock", targets: ["sock"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
@@ -25,6 +29,18 @@ let package = Package(
             dependencies: [
                 "CSockets",
                 .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // Layer 3: the seed programs as services (echo, upper, hello, time, chat, exec, files).
+        .target(
+            name: "Services",
+            dependencies: [
+                "Sockets",
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The command-line tool.
@@ -32,6 +48,9 @@ let package = Package(
             name: "sock",
             dependencies: [
                 "Sockets",
+                "Services",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

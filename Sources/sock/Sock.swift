@@ -7,19 +7,23 @@ import Sockets
 
 /// `sock`: runs the seed services and is their client, load generator and resolver.
 @main
-struct Sock: ParsableCommand {
+struct Sock: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sock",
         abstract: "Socket services and their clients.",
         discussion: "Addresses are HOST:PORT, [IPV6]:PORT or unix:PATH.",
-        subcommands: [ResolveCommand.self]
+        subcommands: [ServeCommand.self, ResolveCommand.self]
     )
 
     /// Runs the command; failures print one line, `sock: …`, and exit non-zero.
-    static func main() {
+    static func main() async {
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
         } catch let error as SocketError {
             fail("\(error)")
         } catch {

@@ -50,10 +50,10 @@ struct SharedDescriptor: ~Copyable, Sendable {
 
     /// Marks the descriptor closed. Returns false if it already was.
     ///
-    /// With no operation in flight the number is closed now. Otherwise `wakeUsers`
-    /// runs (while this call still holds the number, so it cannot be reused under
-    /// it) to make blocked operations return, and the last ``release()`` closes it.
-    func close(wakeUsers: () -> Void) -> Bool {
+    /// `beforeRelease` runs while this call still holds the number (so it cannot be
+    /// reused under it); its argument says whether other operations are in flight and
+    /// must be woken. The number is closed by the last ``release()``.
+    func close(beforeRelease: (_ inUse: Bool) -> Void) -> Bool {
         var current = state.load(ordering: .relaxed)
         while true {
             guard current & Self.closedBit == 0 else { return false }
@@ -62,7 +62,7 @@ struct SharedDescriptor: ~Copyable, Sendable {
             if exchanged { break }
             current = original
         }
-        if current & Self.usersMask != 0 { wakeUsers() }
+        beforeRelease(current & Self.usersMask != 0)
         release()
         return true
     }

@@ -30,8 +30,8 @@ public final class Socket: Sendable {
     public let `protocol`: SocketProtocol
     /// -1: block without limit; 0: non-blocking; n > 0: wait at most n nanoseconds.
     let timeoutNanoseconds: Atomic<Int64>
-    /// Lazily created registration with the reactor, for the async API.
-    let reactorState: Mutex<ReactorRegistration?>
+    /// The registration with the reactor, created by the first asynchronous wait.
+    let reactorState: Mutex<ReactorState>
 
     /// Creates a socket.
     ///
@@ -80,7 +80,7 @@ public final class Socket: Sendable {
         self.type = type
         self.protocol = `protocol`
         self.timeoutNanoseconds = Atomic(-1)
-        self.reactorState = Mutex(nil)
+        self.reactorState = Mutex(.unregistered)
     }
 
     deinit {
@@ -104,11 +104,10 @@ public final class Socket: Sendable {
     ///
     /// The corresponding C function is `close`; Python: `socket.close`.
     public func close() {
-        _ = descriptor.close {
-            _ = Syscall.shutdown(descriptor.raw, Int32(SHUT_RDWR))
-            wakeAsyncWaiters()
+        _ = descriptor.close { inUse in
+            deregisterFromReactor()
+            if inUse { _ = Syscall.shutdown(descriptor.raw, Int32(SHUT_RDWR)) }
         }
-        deregisterFromReactor()
     }
 
     /// Gives up ownership of the descriptor and returns it, leaving the socket closed.
@@ -119,10 +118,10 @@ public final class Socket: Sendable {
     /// Python: `socket.detach`.
     public func detach() throws(SocketError) -> Int32 {
         guard !descriptor.isClosed else { throw SocketError(.closed, operation: "detach") }
-        deregisterFromReactor()
         guard let fd = descriptor.detach() else {
             throw SocketError(.invalidArgument, operation: "detach", detail: "socket is in use by another call")
         }
+        deregisterFromReactor()
         if timeoutNanoseconds.load(ordering: .relaxed) < 0, case .success(let flags) = Syscall.fileStatusFlags(fd) {
             _ = Syscall.setFileStatusFlags(fd, flags & ~O_NONBLOCK)
         }

@@ -152,4 +152,46 @@ enum Syscall {
         case .failure(let error): return .failure(error)
         }
     }
+
+    static func epollCreate() -> Result<Int32, Errno> {
+        retrying { epoll_create1(Int32(EPOLL_CLOEXEC)) }
+    }
+
+    static func epollControl(_ epoll: Int32, _ operation: Int32, _ fd: Int32, _ event: inout epoll_event) -> Result<Void, Errno> {
+        retrying { epoll_ctl(epoll, operation, fd, &event) }.map { _ in () }
+    }
+
+    /// `epoll_wait(2)`; an interrupted wait reports zero events.
+    static func epollWait(
+        _ epoll: Int32, _ events: UnsafeMutableBufferPointer<epoll_event>, timeoutMilliseconds: Int32
+    ) -> Result<Int, Errno> {
+        switch retrying(false, { epoll_wait(epoll, events.baseAddress, Int32(events.count), timeoutMilliseconds) }) {
+        case .success(let count): return .success(Int(count))
+        case .failure(.interrupted): return .success(0)
+        case .failure(let error): return .failure(error)
+        }
+    }
+
+    static func eventFD() -> Result<Int32, Errno> {
+        retrying { eventfd(0, Int32(EFD_CLOEXEC) | Int32(EFD_NONBLOCK)) }
+    }
+
+    /// Adds one to an eventfd counter, waking its poller.
+    static func signalEventFD(_ fd: Int32) {
+        var one: UInt64 = 1
+        _ = retrying { Glibc.write(fd, &one, 8) }
+    }
+
+    /// Resets an eventfd counter to zero.
+    static func drainEventFD(_ fd: Int32) {
+        var value: UInt64 = 0
+        _ = retrying { Glibc.read(fd, &value, 8) }
+    }
+
+    /// A cheap monotonic clock in milliseconds (`CLOCK_MONOTONIC_COARSE`, a few ms resolution).
+    static func coarseMonotonicMilliseconds() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC_COARSE, &now)
+        return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
+    }
 }

@@ -1,0 +1,248 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import CSockets
+import DequeModule
+import HeapModule
+import Synchronization
+import SystemPackage
+
+/// An epoll event loop on its own thread, and a task executor running on that thread.
+///
+/// Sockets register with it on their first asynchronous wait. The loop waits for
+/// events, bumps each socket's readiness and resumes the tasks parked on it, fires
+/// deadlines, and runs the jobs of tasks that prefer it as their executor
+/// (`Task(executorPreference: reactor)`). Connection tasks that run here never
+/// change threads: an event, the read, the reply and the next park all happen on
+/// this one thread without a wake-up in between.
+public final class Reactor: TaskExecutor, Sendable {
+    /// The process-wide reactor, started on first use.
+    public static let shared = Reactor()
+
+    private let epoll: Int32
+    private let wakeFD: Int32
+    private let slab = Mutex(RegistrationSlab())
+    private let jobs = Mutex(Deque<UnownedJob>())
+    private let deadlines = Mutex(DeadlineHeap())
+    /// True while the loop is about to block or blocked in `epoll_wait`: a job from another
+    /// thread must then write the eventfd.
+    private let polling = Atomic<Bool>(false)
+    private let threadID = Atomic<UInt>(0)
+    /// The epoll user data of the wake-up eventfd.
+    private static let wakeToken: UInt64 = .max
+
+    /// Creates a reactor and starts its thread.
+    ///
+    /// Creating the epoll instance can only fail when the process is out of descriptors
+    /// at that moment; that is treated as fatal.
+    public init() {
+        guard case .success(let epoll) = Syscall.epollCreate(),
+              case .success(let wakeFD) = Syscall.eventFD() else {
+            fatalError("Sockets: cannot create the epoll reactor: \(Errno(rawValue: errno))")
+        }
+        self.epoll = epoll
+        self.wakeFD = wakeFD
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue
+        event.data.u64 = Self.wakeToken
+        _ = Syscall.epollControl(epoll, EPOLL_CTL_ADD, wakeFD, &event)
+        startThread()
+    }
+
+    /// Whether the caller runs on the reactor's thread.
+    public var isCurrentThread: Bool { threadID.load(ordering: .relaxed) == UInt(pthread_self()) }
+
+    // MARK: Executor
+
+    /// Queues a job to run on the reactor thread.
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        jobs.withLock { $0.append(job) }
+        if !isCurrentThread && polling.exchange(false, ordering: .sequentiallyConsistent) {
+            Syscall.signalEventFD(wakeFD)
+        }
+    }
+
+    // MARK: Registration
+
+    /// Registers `fd` for edge-triggered input and output events.
+    func register(_ fd: Int32) throws(SocketError) -> ReactorRegistration {
+        let registration = slab.withLock { $0.insert { ReactorRegistration(reactor: self, token: $0) } }
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue
+        event.data.u64 = registration.token
+        if case .failure(let errno) = Syscall.epollControl(epoll, EPOLL_CTL_ADD, fd, &event) {
+            slab.withLock { $0.remove(registration.token) }
+            throw SocketError("epoll_ctl", errno: errno)
+        }
+        return registration
+    }
+
+    /// Removes `fd` (still open) from epoll and wakes its waiters with `closed`.
+    func deregister(_ registration: ReactorRegistration, fd: Int32) {
+        var event = epoll_event()
+        _ = Syscall.epollControl(epoll, EPOLL_CTL_DEL, fd, &event)
+        slab.withLock { $0.remove(registration.token) }
+        registration.close()
+    }
+
+    // MARK: Deadlines
+
+    func schedule(_ deadline: ReactorDeadline) {
+        let isEarliest = deadlines.withLock { $0.insert(deadline) }
+        if isEarliest && !isCurrentThread && polling.exchange(false, ordering: .sequentiallyConsistent) {
+            Syscall.signalEventFD(wakeFD)
+        }
+    }
+
+    func deadlineCancelled() {
+        deadlines.withLock { $0.live -= 1 }
+    }
+
+    // MARK: The loop
+
+    private func startThread() {
+        var thread = pthread_t()
+        let context = Unmanaged.passRetained(self).toOpaque()
+        let status = pthread_create(&thread, nil, { context in
+            let reactor = Unmanaged<Reactor>.fromOpaque(context!).takeRetainedValue()
+            reactor.run()
+            return nil
+        }, context)
+        precondition(status == 0, "Sockets: cannot start the reactor thread (\(status))")
+        pthread_detach(thread)
+    }
+
+    private func run() {
+        threadID.store(UInt(pthread_self()), ordering: .relaxed)
+        let capacity = 512
+        let events = UnsafeMutableBufferPointer<epoll_event>.allocate(capacity: capacity)
+        defer { events.deallocate() }
+        var ready: [(ReactorRegistration, UInt32)] = []
+        ready.reserveCapacity(capacity)
+        let executor = asUnownedTaskExecutor()
+        while true {
+            runJobs(executor)
+            var timeout = deadlines.withLock { $0.millisecondsUntilNext() }
+            polling.store(true, ordering: .sequentiallyConsistent)
+            if !jobs.withLock({ $0.isEmpty }) { timeout = 0 }
+            let count = (try? Syscall.epollWait(epoll, events, timeoutMilliseconds: timeout).get()) ?? 0
+            polling.store(false, ordering: .sequentiallyConsistent)
+            if count > 0 {
+                slab.withLock { slab in
+                    for event in events[0..<count] {
+                        if event.data.u64 == Self.wakeToken { continue }
+                        if let registration = slab[event.data.u64] { ready.append((registration, event.events)) }
+                    }
+                }
+                if events[0..<count].contains(where: { $0.data.u64 == Self.wakeToken }) {
+                    Syscall.drainEventFD(wakeFD)
+                }
+                for (registration, mask) in ready {
+                    let hangUp = mask & (EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0
+                    registration.handle(
+                        readable: hangUp || mask & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLPRI.rawValue) != 0,
+                        writable: hangUp || mask & EPOLLOUT.rawValue != 0)
+                }
+                ready.removeAll(keepingCapacity: true)
+            }
+            fireDeadlines()
+        }
+    }
+
+    /// Runs the queued jobs, including ones they enqueue, up to a bound that keeps I/O fair.
+    private func runJobs(_ executor: UnownedTaskExecutor) {
+        var budget = 4096
+        while budget > 0 {
+            var batch = jobs.withLock { queue -> Deque<UnownedJob> in
+                var taken = Deque<UnownedJob>()
+                swap(&taken, &queue)
+                return taken
+            }
+            if batch.isEmpty { return }
+            budget -= batch.count
+            while let job = batch.popFirst() {
+                job.runSynchronously(on: executor)
+            }
+        }
+    }
+
+    private func fireDeadlines() {
+        let now = ContinuousClock.now
+        let due = deadlines.withLock { $0.popDue(now: now) }
+        for deadline in due { deadline.fire() }
+    }
+}
+
+/// Registrations indexed by slab slot; a token is `generation << 32 | slot`, so an
+/// event for a slot that was freed and reused is recognised as stale and dropped.
+struct RegistrationSlab {
+    private var entries: [ReactorRegistration?] = []
+    private var generations: [UInt32] = []
+    private var free: [Int] = []
+
+    mutating func insert(_ make: (UInt64) -> ReactorRegistration) -> ReactorRegistration {
+        let slot: Int
+        if let reused = free.popLast() {
+            slot = reused
+        } else {
+            slot = entries.count
+            entries.append(nil)
+            generations.append(0)
+        }
+        let registration = make(UInt64(generations[slot]) << 32 | UInt64(slot))
+        entries[slot] = registration
+        return registration
+    }
+
+    mutating func remove(_ token: UInt64) {
+        let slot = Int(token & 0xFFFF_FFFF)
+        guard slot < entries.count, UInt64(generations[slot]) == token >> 32, entries[slot] != nil else { return }
+        entries[slot] = nil
+        generations[slot] &+= 1
+        free.append(slot)
+    }
+
+    subscript(token: UInt64) -> ReactorRegistration? {
+        let slot = Int(token & 0xFFFF_FFFF)
+        guard slot < entries.count, UInt64(generations[slot]) == token >> 32 else { return nil }
+        return entries[slot]
+    }
+}
+
+/// Pending deadlines. Finished operations leave their entry behind (cancelled); the
+/// heap is rebuilt without them once they outnumber the live ones.
+struct DeadlineHeap {
+    private var heap = Heap<ScheduledDeadline>()
+    /// Scheduled deadlines not yet fired or cancelled.
+    var live = 0
+
+    /// Adds a deadline; true if it is now the earliest.
+    mutating func insert(_ deadline: ReactorDeadline) -> Bool {
+        live += 1
+        if heap.count > 64 && heap.count > 2 * live {
+            heap = Heap(heap.unordered.filter { !$0.deadline.isCancelled })
+        }
+        let isEarliest = heap.min.map { deadline.instant < $0.deadline.instant } ?? true
+        heap.insert(ScheduledDeadline(deadline: deadline))
+        return isEarliest
+    }
+
+    /// The poll timeout until the earliest deadline; -1 without one.
+    mutating func millisecondsUntilNext() -> Int32 {
+        while let first = heap.min, first.deadline.isCancelled { _ = heap.removeMin() }
+        guard let first = heap.min else { return -1 }
+        return Socket.milliseconds(rounding: ContinuousClock.now.duration(to: first.deadline.instant))
+    }
+
+    mutating func popDue(now: ContinuousClock.Instant) -> [ReactorDeadline] {
+        var due: [ReactorDeadline] = []
+        while let first = heap.min, first.deadline.isCancelled || first.deadline.instant <= now {
+            let entry = heap.removeMin()
+            if !entry.deadline.isCancelled { due.append(entry.deadline) }
+        }
+        return due
+    }
+}

@@ -1,0 +1,170 @@
+import Synchronization
+
+/// One socket's membership in a ``Reactor``: its readiness and the tasks waiting on it.
+///
+/// The socket is registered once, edge-triggered, for input and output. Each
+/// direction has a readiness *sequence* the reactor bumps on every event. An
+/// operation notes the sequence, tries its system call, and on `EAGAIN` parks
+/// only if the sequence has not moved since — so an event that lands between the
+/// call and the park is never lost, and an idle socket costs nothing.
+final class ReactorRegistration: Sendable {
+    /// The two directions an operation can wait for.
+    enum Direction: Sendable {
+        case read, write
+    }
+
+    /// A parked task.
+    struct Waiter: Sendable {
+        let id: UInt64
+        let continuation: UnsafeContinuation<Void, any Error>
+        let deadline: ReactorDeadline?
+    }
+
+    private struct State: Sendable {
+        var readers = WaiterList()
+        var writers = WaiterList()
+        var closed = false
+    }
+
+    let reactor: Reactor
+    /// Slab index and generation, carried in epoll's user data.
+    let token: UInt64
+    /// Bumped by the reactor on each input-side event (data, end of stream, hang-up, error).
+    let readSequence = Atomic<UInt64>(0)
+    /// Bumped by the reactor on each output-side event.
+    let writeSequence = Atomic<UInt64>(0)
+    /// The read sequence at which a stream read came back short, i.e. drained the socket:
+    /// until the sequence moves, another read would only return `EAGAIN`.
+    let drainedAtReadSequence = Atomic<UInt64>(.max)
+    private let state = Mutex(State())
+    private let nextWaiterID = Atomic<UInt64>(0)
+
+    init(reactor: Reactor, token: UInt64) {
+        self.reactor = reactor
+        self.token = token
+    }
+
+    func sequence(_ direction: Direction) -> UInt64 {
+        switch direction {
+        case .read: return readSequence.load(ordering: .acquiring)
+        case .write: return writeSequence.load(ordering: .acquiring)
+        }
+    }
+
+    /// Suspends until an event for `direction` arrives after `sequence` was observed.
+    ///
+    /// - Throws: `SocketError.closed` if the socket is closed while waiting,
+    ///   `SocketError.timedOut` at `deadline`, `CancellationError` if the task is cancelled.
+    func wait(
+        for direction: Direction, after sequence: UInt64,
+        deadline: ContinuousClock.Instant?, operation: String
+    ) async throws {
+        let id = nextWaiterID.add(1, ordering: .relaxed).newValue
+        try await withTaskCancellationHandler {
+            try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
+                let timer = deadline.map { ReactorDeadline(at: $0, registration: self, waiterID: id, direction: direction) }
+                enum Outcome { case parked, ready, closed, cancelled, expired }
+                let outcome: Outcome = state.withLock { state in
+                    if state.closed { return .closed }
+                    if self.sequence(direction) != sequence { return .ready }
+                    if Task.isCancelled { return .cancelled }
+                    if let deadline, deadline <= .now { return .expired }
+                    let waiter = Waiter(id: id, continuation: continuation, deadline: timer)
+                    switch direction {
+                    case .read: state.readers.append(waiter)
+                    case .write: state.writers.append(waiter)
+                    }
+                    return .parked
+                }
+                switch outcome {
+                case .parked: if let timer { reactor.schedule(timer) }
+                case .ready: continuation.resume()
+                case .closed: continuation.resume(throwing: SocketError(.closed, operation: operation))
+                case .cancelled: continuation.resume(throwing: CancellationError())
+                case .expired: continuation.resume(throwing: SocketError(.timedOut, operation: operation))
+                }
+            }
+        } onCancel: {
+            remove(id, direction)?.continuation.resume(throwing: CancellationError())
+        }
+    }
+
+    /// Called by the reactor thread for an epoll event.
+    func handle(readable: Bool, writable: Bool) {
+        if readable { readSequence.add(1, ordering: .releasing) }
+        if writable { writeSequence.add(1, ordering: .releasing) }
+        let woken = state.withLock { state in
+            var woken = WaiterList()
+            if readable { woken.take(from: &state.readers) }
+            if writable { woken.take(from: &state.writers) }
+            return woken
+        }
+        woken.forEach { waiter in
+            waiter.deadline?.cancel()
+            waiter.continuation.resume()
+        }
+    }
+
+    /// Resumes a waiter whose deadline passed with `timedOut`.
+    func expire(_ id: UInt64, _ direction: Direction) {
+        remove(id, direction)?.continuation.resume(throwing: SocketError(.timedOut, operation: "wait"))
+    }
+
+    /// Marks the registration closed and resumes every waiter with `closed`.
+    func close() {
+        let woken = state.withLock { state in
+            state.closed = true
+            var woken = WaiterList()
+            woken.take(from: &state.readers)
+            woken.take(from: &state.writers)
+            return woken
+        }
+        woken.forEach { waiter in
+            waiter.deadline?.cancel()
+            waiter.continuation.resume(throwing: SocketError(.closed, operation: "wait"))
+        }
+    }
+
+    private func remove(_ id: UInt64, _ direction: Direction) -> Waiter? {
+        let waiter = state.withLock { state in
+            switch direction {
+            case .read: return state.readers.remove(id)
+            case .write: return state.writers.remove(id)
+            }
+        }
+        waiter?.deadline?.cancel()
+        return waiter
+    }
+}
+
+/// A list of waiters that does not allocate for the usual single waiter.
+struct WaiterList: Sendable {
+    private var first: ReactorRegistration.Waiter?
+    private var rest: [ReactorRegistration.Waiter] = []
+
+    mutating func append(_ waiter: ReactorRegistration.Waiter) {
+        if first == nil { first = waiter } else { rest.append(waiter) }
+    }
+
+    mutating func remove(_ id: UInt64) -> ReactorRegistration.Waiter? {
+        if let waiter = first, waiter.id == id {
+            first = rest.isEmpty ? nil : rest.removeFirst()
+            return waiter
+        }
+        guard let index = rest.firstIndex(where: { $0.id == id }) else { return nil }
+        return rest.remove(at: index)
+    }
+
+    /// Moves every waiter of `other` into this list.
+    mutating func take(from other: inout WaiterList) {
+        if let waiter = other.first { append(waiter) }
+        for waiter in other.rest { append(waiter) }
+        other.first = nil
+        if !other.rest.isEmpty { other.rest.removeAll() }
+    }
+
+    func forEach(_ body: (ReactorRegistration.Waiter) -> Void) {
+        if let first { body(first) }
+        for waiter in rest { body(waiter) }
+    }
+}

@@ -1,0 +1,22 @@
+/// Limits and timeouts of a ``Server``.
+public struct ServerConfiguration: Sendable {
+    /// Past this many open connections a new one is accepted and closed at once (SPEC: 10000).
+    public var maxConnections: Int
+    /// A connection with no reads or writes for this long is closed (nil: never; SPEC: 300 s).
+    public var idleTimeout: Duration?
+    /// On shutdown, how long connections may finish what they are doing before they are closed.
+    public var gracePeriod: Duration
+    /// The first and the longest pause after an accept fails for lack of descriptors or memory.
+    public var acceptBackoff: ClosedRange<Duration>
+
+    /// Creates a configuration; the defaults are the SPEC's.
+    public init(
+        maxConnections: Int = 10_000, idleTimeout: Duration? = .seconds(300), gracePeriod: Duration = .seconds(3),
+        acceptBackoff: ClosedRange<Duration> = .milliseconds(10)...(.seconds(1))
+    ) {
+        self.maxConnections = maxConnections
+        self.idleTimeout = idleTimeout
+        self.gracePeriod = gracePeriod
+        self.acceptBackoff = acceptBackoff
+    }
+}
