@@ -28,6 +28,7 @@ let package = Package(
             name: "Sockets",
             dependencies: [
                 "CSockets",
+                "Framing",
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
@@ -40,6 +41,7 @@ let package = Package(
             name: "Services",
             dependencies: [
                 "Sockets",
+                "Framing",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -48,6 +50,7 @@ let package = Package(
             name: "sock",
             dependencies: [
                 "Sockets",
+                "Framing",
                 "Services",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

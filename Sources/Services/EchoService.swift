@@ -1,12 +1,32 @@
+import Framing
 import Sockets
 
-/// `echo` (seeds 003/004): every byte straight back, in raw framing.
-public enum EchoService {
+/// `echo` (seeds 003/004): every message back unchanged; in raw framing every byte.
+public struct EchoService: StreamService {
+    /// The framing messages arrive and leave in.
+    public let framing: Framing
+    /// The longest message accepted (nil: the framing's default).
+    public let maximumLength: Int?
+
+    /// Creates the service.
+    public init(framing: Framing = .raw, maximumLength: Int? = nil) {
+        self.framing = framing
+        self.maximumLength = maximumLength
+    }
+
+    public func serve(_ connection: Connection) async throws {
+        if framing == .raw {
+            try await Self.copyBytes(connection)
+        } else {
+            try await serveMessages(connection, framing: framing, maximumLength: maximumLength) { [$0] }
+        }
+    }
+
     /// Copies what arrives back to the client until it half-closes.
     ///
     /// The read buffer starts small (so ten thousand idle clients cost little) and
     /// doubles, up to 64 KiB, whenever a read fills it.
-    public static func serve(_ connection: Connection) async throws {
+    static func copyBytes(_ connection: Connection) async throws {
         var buffer = GrowingBuffer()
         defer { buffer.deallocate() }
         while true {

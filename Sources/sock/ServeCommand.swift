@@ -1,8 +1,13 @@
 import ArgumentParser
+import Framing
 import Logging
 import ServiceLifecycle
 import Services
 import Sockets
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `sock serve SERVICE`: runs a service until SIGINT/SIGTERM (SPEC §4).
 struct ServeCommand: AsyncParsableCommand {
@@ -11,13 +16,23 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run a service: echo, upper, hello, time, chat, exec or files."
     )
 
-    @Argument(help: "The service to run.")
-    var service: String
+    enum ServiceName: String, ExpressibleByArgument, CaseIterable {
+        case echo, upper, hello, time, chat, exec, files
+    }
+
+    @Argument(help: "The service: \(ServiceName.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var service: ServiceName
 
     @Option(help: "The address to listen on: HOST:PORT, [IPV6]:PORT or unix:PATH.")
     var listen = "127.0.0.1:9999"
 
-    @Option(help: "Close connections past this many open ones.")
+    @Flag(help: "Serve datagrams (UDP, or unix datagrams) instead of a stream (echo, upper, chat).")
+    var udp = false
+
+    @Option(help: "How messages are delimited: raw, line, length or seed (default: raw for echo, line otherwise).")
+    var framing: Framing?
+
+    @Option(help: "Past this many open connections, new ones are closed at once.")
     var maxConnections = 10_000
 
     @Option(help: "Close a connection silent for this many seconds.")
@@ -26,19 +41,71 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Do not log connections.")
     var quiet = false
 
+    func validate() throws {
+        if udp && ![.echo, .upper, .chat].contains(service) {
+            throw ValidationError("\(service.rawValue) does not support --udp (echo, upper and chat do)")
+        }
+        guard maxConnections > 0 else { throw ValidationError("--max-connections must be positive") }
+        guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be positive") }
+    }
+
     func run() async throws {
-        guard service == "echo" else { throw ValidationError("unknown service '\(service)'") }
-        let listener = try Socket.listen(on: listen)
         let logger = StandardErrorLog.logger(quiet: quiet)
-        let server = Server(
-            listeners: [listener],
-            configuration: ServerConfiguration(
-                maxConnections: maxConnections, idleTimeout: .milliseconds(Int64(idleTimeout * 1000))),
-            logger: logger,
-            handler: EchoService.serve)
-        print("listening on \(try listener.localAddress())")
+        let framing = framing ?? (service == .echo ? .raw : .line)
+        let unixPath = listen.hasPrefix("unix:") ? String(listen.dropFirst(5)) : nil
+        let service: any Service
+        let address: SocketAddress
+        if udp {
+            let socket = try Socket.bindDatagram(to: listen)
+            address = try socket.localAddress()
+            service = DatagramServer(socket: socket, logger: logger, handler: try datagramHandler())
+        } else {
+            if let unixPath { try removeStaleUnixSocket(unixPath) }
+            let listener = try Socket.listen(on: listen)
+            address = try listener.localAddress()
+            let handler = try streamService(framing: framing)
+            service = Server(
+                listeners: [listener],
+                configuration: ServerConfiguration(
+                    maxConnections: maxConnections, idleTimeout: .milliseconds(Int64(idleTimeout * 1000))),
+                logger: logger,
+                handler: handler.serve)
+        }
+        defer { if let unixPath, !unixPath.hasPrefix("@") { unlink(unixPath) } }
+        print("listening on \(address)")
         flushStandardOutput()
-        let group = ServiceGroup(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        let group = ServiceGroup(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
     }
+
+    private func streamService(framing: Framing) throws -> any StreamService {
+        switch service {
+        case .echo: return EchoService(framing: framing)
+        case .upper: return UpperService(framing: framing)
+        case .hello: return HelloService(framing: framing)
+        case .time: return TimeService(framing: framing)
+        case .chat, .exec, .files: throw ValidationError("\(service.rawValue) is not available yet")
+        }
+    }
+
+    private func datagramHandler() throws -> DatagramServer.Handler {
+        switch service {
+        case .echo: return echoDatagram
+        case .upper: return upperDatagram
+        default: throw ValidationError("\(service.rawValue) does not support --udp")
+        }
+    }
+
+    /// Removes a Unix socket file nobody listens on any more; a live one is left alone
+    /// (binding then fails with "address in use").
+    private func removeStaleUnixSocket(_ path: String) throws {
+        guard !path.hasPrefix("@"), access(path, F_OK) == 0 else { return }
+        let probe = try Socket(.unix, .stream)
+        defer { probe.close() }
+        if let error = probe.connectEx(to: .unix(path: path)), error.kind == .connectionRefused {
+            unlink(path)
+        }
+    }
 }
+
+extension Framing: ExpressibleByArgument {}

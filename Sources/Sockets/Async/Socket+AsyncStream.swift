@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import CSockets
 import SystemPackage
 
 extension Socket {
@@ -23,7 +24,7 @@ extension Socket {
         let fd = descriptor.raw
         while true {
             let sequence = registration.sequence(.read)
-            if sequence != registration.drainedAtReadSequence.load(ordering: .relaxed) {
+            if !registration.isDrained(at: sequence) {
                 switch Syscall.recv(fd, buffer, Int32(MSG_DONTWAIT)) {
                 case .success(let count):
                     if count > 0 && count < buffer.count && type == .stream {

@@ -34,14 +34,26 @@ final class ReactorRegistration: Sendable {
     /// Bumped by the reactor on each output-side event.
     let writeSequence = Atomic<UInt64>(0)
     /// The read sequence at which a stream read came back short, i.e. drained the socket:
-    /// until the sequence moves, another read would only return `EAGAIN`.
+    /// until the sequence moves, another read would only return `EAGAIN` — unless the
+    /// peer has closed its side, which ``inputEnded`` records.
     let drainedAtReadSequence = Atomic<UInt64>(.max)
+    /// Set (before the sequence moves) once an event reported end of input, hang-up or
+    /// an error: from then on a read never relies on ``drainedAtReadSequence``, because
+    /// the end of stream it must still see will not raise another event.
+    let inputEnded = Atomic<Bool>(false)
     private let state = Mutex(State())
     private let nextWaiterID = Atomic<UInt64>(0)
 
     init(reactor: Reactor, token: UInt64) {
         self.reactor = reactor
         self.token = token
+    }
+
+    /// Whether a read may skip its system call and park at once: the last read drained
+    /// the socket at `sequence` and nothing has happened since.
+    @inline(__always)
+    func isDrained(at sequence: UInt64) -> Bool {
+        sequence == drainedAtReadSequence.load(ordering: .relaxed) && !inputEnded.load(ordering: .acquiring)
     }
 
     func sequence(_ direction: Direction) -> UInt64 {
@@ -90,7 +102,8 @@ final class ReactorRegistration: Sendable {
     }
 
     /// Called by the reactor thread for an epoll event.
-    func handle(readable: Bool, writable: Bool) {
+    func handle(readable: Bool, writable: Bool, ended: Bool) {
+        if ended { inputEnded.store(true, ordering: .releasing) }
         if readable { readSequence.add(1, ordering: .releasing) }
         if writable { writeSequence.add(1, ordering: .releasing) }
         let woken = state.withLock { state in

@@ -1,0 +1,64 @@
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// The datagram counterpart of ``Server``: receives datagrams on one socket in
+/// batches and hands each to a handler, which answers with ``Socket/send(_:to:deadline:)-([UInt8],_,_)``.
+///
+/// A handler's error is logged and affects that datagram only. ``shutdown()`` (or
+/// SIGINT/SIGTERM in a service group) closes the socket and ends ``run()``.
+public final class DatagramServer: Service, Sendable {
+    /// Handles one datagram; `socket` is the server's socket, to reply from.
+    public typealias Handler = @Sendable (_ datagram: Datagram, _ socket: Socket) async throws -> Void
+
+    /// The bound datagram socket.
+    public let socket: Socket
+    private let handler: Handler
+    private let logger: Logger
+    private let reactor: Reactor
+    private let maximumSize: Int
+
+    /// Creates a server on a bound datagram socket (``Socket/bindDatagram(to:reuseAddress:)``).
+    ///
+    /// - Parameter maximumSize: Longer datagrams arrive cut, with `truncated` set.
+    public init(
+        socket: Socket, maximumSize: Int = 65_535, logger: Logger = Logger(label: "sockets.datagram-server"),
+        reactor: Reactor = .shared, handler: @escaping Handler
+    ) {
+        self.socket = socket
+        self.maximumSize = maximumSize
+        self.logger = logger
+        self.reactor = reactor
+        self.handler = handler
+    }
+
+    /// Serves until ``shutdown()`` or a graceful shutdown of the enclosing service group.
+    public func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await Task(executorPreference: reactor) { try await self.receiveLoop() }.value
+        } onGracefulShutdown: {
+            self.shutdown()
+        }
+    }
+
+    /// Stops serving: closes the socket, which ends ``run()``.
+    public func shutdown() {
+        socket.close()
+    }
+
+    private func receiveLoop() async throws {
+        do {
+            for try await datagram in socket.datagrams(maximumSize: maximumSize) {
+                do {
+                    try await handler(datagram, socket)
+                } catch let error as SocketError where error.kind == .closed {
+                    return
+                } catch {
+                    logger.notice("datagram failed", metadata: ["peer": "\(datagram.sender)", "error": "\(error)"])
+                }
+            }
+        } catch let error as SocketError where error.kind == .closed {
+            return
+        }
+    }
+}
