@@ -16,6 +16,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
@@ -43,6 +46,8 @@ let package = Package(
                 "Sockets",
                 "Framing",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
             ]
         ),
         // The command-line tool.
@@ -54,12 +59,16 @@ let package = Package(
                 "Services",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // The seed tutorials' programs, written with the Sockets API.
         .executableTarget(name: "seeds", dependencies: ["Sockets"], path: "Examples/seeds"),
         .testTarget(name: "SocketsTests", dependencies: ["Sockets"]),
+        .testTarget(name: "ServicesTests", dependencies: ["Services", "Sockets", "Framing"]),
+        // End-to-end tests that run the built `sock` binary.
+        .testTarget(name: "SockTests", dependencies: ["Sockets", "Framing"]),
         .testTarget(
             name: "FramingTests",
             dependencies: [
