@@ -84,7 +84,8 @@ struct ServeCommand: AsyncParsableCommand {
         case .upper: return UpperService(framing: framing)
         case .hello: return HelloService(framing: framing)
         case .time: return TimeService(framing: framing)
-        case .chat, .exec, .files: throw ValidationError("\(service.rawValue) is not available yet")
+        case .chat: return ChatService(framing: framing)
+        case .exec, .files: throw ValidationError("\(service.rawValue) is not available yet")
         }
     }
 
@@ -92,6 +93,7 @@ struct ServeCommand: AsyncParsableCommand {
         switch service {
         case .echo: return echoDatagram
         case .upper: return upperDatagram
+        case .chat: return DatagramChatService().handle
         default: throw ValidationError("\(service.rawValue) does not support --udp")
         }
     }
