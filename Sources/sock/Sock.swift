@@ -12,7 +12,9 @@ struct Sock: AsyncParsableCommand {
         commandName: "sock",
         abstract: "Socket services and their clients.",
         discussion: "Addresses are HOST:PORT, [IPV6]:PORT or unix:PATH.",
-        subcommands: [ServeCommand.self, ResolveCommand.self]
+        subcommands: [
+            ServeCommand.self, ConnectCommand.self, ChatCommand.self, BenchCommand.self, ResolveCommand.self,
+        ]
     )
 
     /// Runs the command; failures print one line, `sock: …`, and exit non-zero.
@@ -29,6 +31,11 @@ struct Sock: AsyncParsableCommand {
         } catch {
             exit(withError: error)
         }
+    }
+
+    /// Prints an error as one `sock: …` line on stderr.
+    static func report(_ error: any Error) {
+        fputs("sock: \(error)\n", stderr)
     }
 
     static func fail(_ message: String, code: Int32 = 1) -> Never {
