@@ -1,6 +1,10 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+/// Async functions run on their caller's executor (SE-0461): a connection task on the
+/// reactor stays there through every call, with no executor switch per operation.
+let asyncOnCallerExecutor: [SwiftSetting] = [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
+
 let package = Package(
     name: "Sockets",
     platforms: [.macOS(.v15)],
@@ -37,7 +41,8 @@ let package = Package(
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            swiftSettings: asyncOnCallerExecutor
         ),
         // Layer 3: the seed programs as services (echo, upper, hello, time, chat, exec, files).
         .target(
@@ -50,7 +55,8 @@ let package = Package(
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
-            ]
+            ],
+            swiftSettings: asyncOnCallerExecutor
         ),
         // The command-line tool.
         .executableTarget(
@@ -66,6 +72,11 @@ let package = Package(
         ),
         // The seed tutorials' programs, written with the Sockets API.
         .executableTarget(name: "seeds", dependencies: ["Sockets"], path: "Examples/seeds"),
+        // The benchmark echo server: Server + Connection.echo() and nothing else.
+        .executableTarget(
+            name: "echo-server", dependencies: ["Sockets"], path: "Examples/echo-server",
+            swiftSettings: asyncOnCallerExecutor
+        ),
         .testTarget(name: "SocketsTests", dependencies: ["Sockets"]),
         .testTarget(name: "ServicesTests", dependencies: ["Services", "Sockets", "Framing"]),
         // End-to-end tests that run the built `sock` binary.

@@ -22,7 +22,7 @@ public final class DatagramServer: Service, Sendable {
     ///
     /// - Parameter maximumSize: Longer datagrams arrive cut, with `truncated` set.
     public init(
-        socket: Socket, maximumSize: Int = 65_535, logger: Logger = Logger(label: "sockets.datagram-server"),
+        socket: Socket, maximumSize: Int = 65_535, logger: Logger = Logger(label: "sockets.datagram-server", factory: { _ in SwiftLogNoOpLogHandler() }),
         reactor: Reactor = .shared, handler: @escaping Handler
     ) {
         self.socket = socket

@@ -40,11 +40,13 @@ public final class Server: Service, Sendable {
     ///
     /// - Parameters:
     ///   - listeners: Listening stream sockets (``Socket/listen(on:backlog:reusePort:dualStack:)-(String,_,_,_)``).
-    ///   - logger: Connection opened/closed at `.info`, handler errors at `.notice`, accept trouble at `.warning`.
+    ///   - logger: Connection opened/closed at `.info`, handler errors at `.notice`, accept trouble
+    ///     at `.warning`. By default nothing is logged.
     ///   - handler: Serves one connection.
     public init(
         listeners: [Socket], configuration: ServerConfiguration = ServerConfiguration(),
-        logger: Logger = Logger(label: "sockets.server"), reactor: Reactor = .shared,
+        logger: Logger = Logger(label: "sockets.server", factory: { _ in SwiftLogNoOpLogHandler() }),
+        reactor: Reactor = .shared,
         handler: @escaping Handler
     ) {
         self.listeners = listeners
