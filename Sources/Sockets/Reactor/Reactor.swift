@@ -80,10 +80,13 @@ public final class Reactor: TaskExecutor, Sendable {
         return registration
     }
 
-    /// Removes `fd` (still open) from epoll and wakes its waiters with `closed`.
-    func deregister(_ registration: ReactorRegistration, fd: Int32) {
-        var event = epoll_event()
-        _ = Syscall.epollControl(epoll, EPOLL_CTL_DEL, fd, &event)
+    /// Forgets a registration and wakes its waiters with `closed`; removes `fd` from
+    /// epoll when given (a descriptor about to be closed leaves epoll by itself).
+    func deregister(_ registration: ReactorRegistration, fd: Int32?) {
+        if let fd {
+            var event = epoll_event()
+            _ = Syscall.epollControl(epoll, EPOLL_CTL_DEL, fd, &event)
+        }
         slab.withLock { $0.remove(registration.token) }
         registration.close()
     }
