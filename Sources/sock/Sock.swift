@@ -1,9 +1,7 @@
 import ArgumentParser
+import Foundation
 import Sockets
 
-#if canImport(Glibc)
-@preconcurrency import Glibc
-#endif
 
 /// `sock`: runs the seed services and is their client, load generator and resolver.
 @main
@@ -28,18 +26,25 @@ struct Sock: AsyncParsableCommand {
             }
         } catch let error as SocketError {
             fail("\(error)")
-        } catch {
+        } catch let error as ExitCode {
             exit(withError: error)
+        } catch {
+            let code = exitCode(for: error)
+            let message = self.message(for: error)
+            // --help and --version are not errors: ArgumentParser prints them itself.
+            guard code != .success, !message.isEmpty else { exit(withError: error) }
+            let oneLine = message.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+            fail(oneLine, code: code.rawValue)
         }
     }
 
     /// Prints an error as one `sock: …` line on stderr.
     static func report(_ error: any Error) {
-        fputs("sock: \(error)\n", stderr)
+        writeStandardError("sock: \(error)\n")
     }
 
     static func fail(_ message: String, code: Int32 = 1) -> Never {
-        fputs("sock: \(message)\n", stderr)
+        writeStandardError("sock: \(message)\n")
         Glibc.exit(code)
     }
 }
