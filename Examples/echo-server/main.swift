@@ -22,7 +22,8 @@ if udp {
         try await socket.send(datagram.bytes, to: datagram.sender)
     }.run()
 } else {
-    try await Server(listeners: [try Socket.listen(on: address)], configuration: .init(idleTimeout: nil)) { connection in
+    let listener = try Socket.listen(on: address)
+    await Server(listeners: [listener], configuration: .init(idleTimeout: nil)) { connection in
         try await connection.echo()
     }.run()
 }

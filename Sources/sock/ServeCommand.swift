@@ -58,18 +58,18 @@ struct ServeCommand: AsyncParsableCommand {
         if udp {
             let socket = try Socket.bindDatagram(to: listen)
             address = try socket.localAddress()
-            service = DatagramServer(socket: socket, logger: logger, handler: try datagramHandler())
+            service = GracefulService(DatagramServer(socket: socket, logger: logger, handler: try datagramHandler()))
         } else {
             if let unixPath { try removeStaleUnixSocket(unixPath) }
             let listener = try Socket.listen(on: listen)
             address = try listener.localAddress()
             let handler = try streamService(framing: framing)
-            service = Server(
+            service = GracefulService(Server(
                 listeners: [listener],
                 configuration: ServerConfiguration(
                     maxConnections: maxConnections, idleTimeout: .milliseconds(Int64(idleTimeout * 1000))),
                 logger: logger,
-                handler: handler.serve)
+                handler: handler.serve))
         }
         defer { if let unixPath, !unixPath.hasPrefix("@") { unlink(unixPath) } }
         print("listening on \(address)")
