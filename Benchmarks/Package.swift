@@ -1,0 +1,35 @@
+// swift-tools-version: 6.1
+// Micro-benchmarks of the Framing decoders against SwiftNIO-extras' decoders. A package
+// of its own, so that the main package never depends on NIO or the benchmark tooling.
+//
+//   cd Benchmarks && swift package benchmark
+import PackageDescription
+
+// `.package(path: "..")` takes its identity from the checkout's folder name.
+let rootPackage = Context.packageDirectory.split(separator: "/").dropLast().last.map(String.init) ?? "main"
+
+let package = Package(
+    name: "FramingBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "FramingDecoding",
+            dependencies: [
+                .product(name: "Framing", package: rootPackage),
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+            ],
+            path: "Benchmarks/FramingDecoding",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    ],
+    swiftLanguageModes: [.v6]
+)
