@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// Why a `files` request failed; its description is the `"error"` of the response.
 public enum FilesError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The name is not a plain file name inside the root; the text says why.
@@ -41,9 +47,3 @@ public enum FilesError: Error, Sendable, Equatable, CustomStringConvertible {
         return first.lowercased() + text.dropFirst()
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif

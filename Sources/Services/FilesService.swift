@@ -1,7 +1,12 @@
-import Crypto
 import Framing
 import Logging
 import Sockets
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// `files` (seed 003's file transfer with a custom header): stores and serves the
 /// regular files of one directory. JSON-header requests, one response each, the
@@ -133,7 +138,7 @@ public struct FilesService: StreamService {
         guard let name = request.name else { throw RefusedRequest(reason: .badRequest("put needs a name")) }
         do { try FileName.validate(name) } catch { throw RefusedRequest(reason: error) }
         guard let size = request.size else { throw RefusedRequest(reason: .badRequest("put needs a size")) }
-        guard let expected = request.sha256.flatMap(Self.normalizedDigest) else {
+        guard let expected = request.sha256.flatMap(ContentHasher.normalized) else {
             throw RefusedRequest(reason: .badRequest("put needs a sha256 of 64 hex digits"))
         }
         if let maximumSize, size > maximumSize {
@@ -149,13 +154,13 @@ public struct FilesService: StreamService {
         var committed = false
         defer { if !committed { root.removeTemporaryFile(temporaryName) } }
 
-        var hasher = SHA256()
+        var hasher = ContentHasher()
         var writeError: FilesError?
         try await reader.readBody(count: bodyLength) { chunk in
             guard writeError == nil else { return }
             do throws(FilesError) {
                 try await performBlockingWork { () throws(FilesError) in
-                    hasher.update(bufferPointer: chunk)
+                    hasher.update(chunk)
                     try file.write(chunk)
                 }
             } catch {
@@ -163,7 +168,7 @@ public struct FilesService: StreamService {
             }
         }
         if let writeError { throw writeError }
-        let actual = Self.hex(hasher.finalize())
+        let actual = hasher.finalize()
         guard actual == expected else { throw FilesError.checksumMismatch(expected: expected, actual: actual) }
         try await performBlockingWork { () throws(FilesError) in
             try file.sync()
@@ -201,17 +206,17 @@ public struct FilesService: StreamService {
 
     /// The SHA-256 of the first `size` bytes of `file`, in hex.
     private static func digest(of file: DiskFile, size: Int) throws(FilesError) -> String {
-        var hasher = SHA256()
+        var hasher = ContentHasher()
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: HeaderedRequestReader.chunkSize, alignment: 16)
         defer { buffer.deallocate() }
         var offset = 0
         while offset < size {
             let count = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<min(buffer.count, size - offset)]), at: offset)
             guard count > 0 else { throw .system(operation: "read: file shrank while it was read", errno: EIO) }
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
             offset += count
         }
-        return hex(hasher.finalize())
+        return hasher.finalize()
     }
 
     // MARK: list
@@ -251,31 +256,4 @@ public struct FilesService: StreamService {
         defer { buffer.deallocate() }
         while let count = try? await connection.socket.read(into: buffer, deadline: deadline), count > 0 {}
     }
-
-    /// `HEX` in lower case when it is 64 hex digits, else `nil`.
-    static func normalizedDigest(_ hex: String) -> String? {
-        let lower = hex.lowercased()
-        guard lower.utf8.count == 64, lower.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else {
-            return nil
-        }
-        return lower
-    }
-
-    /// A digest in lower-case hex.
-    static func hex(_ digest: SHA256.Digest) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(64)
-        for byte in digest {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: text, as: UTF8.self)
-    }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif

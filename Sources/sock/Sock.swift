@@ -12,7 +12,7 @@ struct Sock: AsyncParsableCommand {
         commandName: "sock",
         abstract: "Socket services and their clients.",
         discussion: "Addresses are HOST:PORT, [IPV6]:PORT or unix:PATH.",
-        subcommands: [ServeCommand.self, ResolveCommand.self]
+        subcommands: [ServeCommand.self, ExecCommand.self, PutCommand.self, GetCommand.self, ListCommand.self, ResolveCommand.self]
     )
 
     /// Runs the command; failures print one line, `sock: …`, and exit non-zero.
@@ -26,6 +26,8 @@ struct Sock: AsyncParsableCommand {
             }
         } catch let error as SocketError {
             fail("\(error)")
+        } catch let error as CommandFailure {
+            fail(error.message, code: error.exitCode)
         } catch {
             exit(withError: error)
         }
