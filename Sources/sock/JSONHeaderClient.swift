@@ -77,19 +77,27 @@ final class JSONHeaderClient {
         }
     }
 
-    /// Reads `count` body bytes, handing them to `consume` chunk by chunk.
+    /// Reads `count` body bytes, handing them to `consume` chunk by chunk: first what
+    /// the header's reads buffered, then straight from the socket, never past the body.
     ///
     /// - Throws: ``CommandFailure`` when the server closes the connection first, or
     ///   what reading or `consume` throws.
     func readBody(count: Int, _ consume: (UnsafeRawBufferPointer) throws -> Void) throws {
         var remaining = count
+        if input.bufferedCount > 0 && remaining > 0 {
+            let buffered = try input.read(upTo: min(remaining, input.bufferedCount))
+            try buffered.withUnsafeBytes(consume)
+            remaining -= buffered.count
+        }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunkSize, alignment: 16)
+        defer { buffer.deallocate() }
         while remaining > 0 {
-            let chunk = try input.read(upTo: min(remaining, Self.chunkSize))
-            guard !chunk.isEmpty else {
+            let received = try socket.recv(into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<min(remaining, buffer.count)]))
+            guard received > 0 else {
                 throw CommandFailure("\(address): the server closed the connection after \(count - remaining) of \(count) bytes")
             }
-            try chunk.withUnsafeBytes(consume)
-            remaining -= chunk.count
+            try consume(UnsafeRawBufferPointer(rebasing: buffer[..<received]))
+            remaining -= received
         }
     }
 }

@@ -99,6 +99,26 @@ struct ExecServiceTests {
         #expect(replies == ["one\n", "two\n", "three\n"])
     }
 
+    @Test("a long-running program does not delay other clients")
+    func concurrency_OtherClientsAreServed() async throws {
+        let (otherWasFirst, slow) = try await Harness.withServer(
+            Self.service(allow: ["sleep", "echo"], timeout: .seconds(1))
+        ) { address in
+            try await Harness.onThread {
+                let slowClient = try JSONHeaderTestClient(address)
+                try slowClient.send(ExecRequest(argv: ["sleep", "30"]))
+                let quickClient = try JSONHeaderTestClient(address)
+                try quickClient.send(ExecRequest(argv: ["echo", "quick"]))
+                _ = try quickClient.receive(ExecResponse.self)
+                var pending = pollfd(fd: slowClient.socket.fileDescriptor, events: Int16(POLLIN), revents: 0)
+                let otherWasFirst = poll(&pending, 1, 0) == 0
+                return (otherWasFirst, try slowClient.receive(ExecResponse.self).header)
+            }
+        }
+        #expect(otherWasFirst)
+        #expect(slow.exit == 124)
+    }
+
     // MARK: Refusals
 
     @Test("a program not in the allow list is refused, and the connection goes on")
