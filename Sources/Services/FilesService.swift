@@ -184,39 +184,37 @@ public struct FilesService: StreamService {
     private func get(_ request: FilesRequest, on connection: Connection) async throws {
         guard let name = request.name else { throw FilesError.badRequest("get needs a name") }
         try FileName.validate(name)
-        let (file, size, digest) = try await performBlockingWork { () throws(FilesError) in
+        let (file, size) = try await performBlockingWork { () throws(FilesError) in
             let file = try root.openForReading(name)
-            let size = Int(try file.status().st_size)
-            return (file, size, try Self.digest(of: file, size: size))
+            return (file, Int(try file.status().st_size))
         }
-        try await respond(FilesResponse(ok: true, size: size, sha256: digest), on: connection)
-        logger?.info("get", metadata: ["peer": "\(connection.peer)", "name": "\(name)", "size": "\(size)"])
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: HeaderedRequestReader.chunkSize, alignment: 16)
         defer { buffer.deallocate() }
+        // The header carries the checksum, so the file is read twice: hashed, then sent.
+        var hasher = ContentHasher()
+        try await Self.forEachChunk(of: file, size: size, into: buffer) { hasher.update($0) }
+        try await respond(FilesResponse(ok: true, size: size, sha256: hasher.finalize()), on: connection)
+        logger?.info("get", metadata: ["peer": "\(connection.peer)", "name": "\(name)", "size": "\(size)"])
+        try await Self.forEachChunk(of: file, size: size, into: buffer) { try await connection.write($0) }
+    }
+
+    /// Reads the first `size` bytes of `file` chunk by chunk, each read off the reactor,
+    /// and hands each chunk to `body`.
+    ///
+    /// - Throws: ``FilesError`` when reading fails or the file shrank (a response header
+    ///   that promised `size` bytes cannot keep its promise then), or what `body` throws.
+    private static func forEachChunk(
+        of file: DiskFile, size: Int, into buffer: UnsafeMutableRawBufferPointer,
+        _ body: (UnsafeRawBufferPointer) async throws -> Void
+    ) async throws {
         var offset = 0
         while offset < size {
             let piece = UnsafeMutableRawBufferPointer(rebasing: buffer[..<min(buffer.count, size - offset)])
             let count = try await performBlockingWork { () throws(FilesError) in try file.read(into: piece, at: offset) }
-            // The header promised `size` bytes; a file that shrank cannot keep the promise.
-            guard count > 0 else { throw FilesError.system(operation: "read \(name): file shrank while it was sent", errno: EIO) }
-            try await connection.write(UnsafeRawBufferPointer(rebasing: piece[..<count]))
+            guard count > 0 else { throw FilesError.system(operation: "read: the file shrank while it was read", errno: EIO) }
+            try await body(UnsafeRawBufferPointer(rebasing: piece[..<count]))
             offset += count
         }
-    }
-
-    /// The SHA-256 of the first `size` bytes of `file`, in hex.
-    private static func digest(of file: DiskFile, size: Int) throws(FilesError) -> String {
-        var hasher = ContentHasher()
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: HeaderedRequestReader.chunkSize, alignment: 16)
-        defer { buffer.deallocate() }
-        var offset = 0
-        while offset < size {
-            let count = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<min(buffer.count, size - offset)]), at: offset)
-            guard count > 0 else { throw .system(operation: "read: file shrank while it was read", errno: EIO) }
-            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
-            offset += count
-        }
-        return hasher.finalize()
     }
 
     // MARK: list
