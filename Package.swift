@@ -1,6 +1,10 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+/// Async functions run on their caller's executor (SE-0461): a connection task on the
+/// reactor stays there through every call, with no executor switch per operation.
+let asyncOnCallerExecutor: [SwiftSetting] = [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
+
 let package = Package(
     name: "Sockets",
     platforms: [.macOS(.v15)],
@@ -36,8 +40,8 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            swiftSettings: asyncOnCallerExecutor
         ),
         // Layer 3: the seed programs as services (echo, upper, hello, time, chat, exec, files).
         .target(
@@ -46,10 +50,14 @@ let package = Package(
                 "Sockets",
                 "Framing",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
-            ]
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: asyncOnCallerExecutor
         ),
         // The command-line tool.
         .executableTarget(
@@ -60,12 +68,16 @@ let package = Package(
                 "Services",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // The seed tutorials' programs, written with the Sockets API.
         .executableTarget(name: "seeds", dependencies: ["Sockets"], path: "Examples/seeds"),
+        // The benchmark echo server: Server + Connection.echo() and nothing else.
+        .executableTarget(
+            name: "echo-server", dependencies: ["Sockets"], path: "Examples/echo-server",
+            swiftSettings: asyncOnCallerExecutor
+        ),
         .testTarget(name: "SocketsTests", dependencies: ["Sockets"]),
         .testTarget(name: "ServicesTests", dependencies: ["Services", "Sockets", "Framing"]),
         // End-to-end tests that run the built `sock` binary.

@@ -82,18 +82,18 @@ struct ServeCommand: AsyncParsableCommand {
         if udp {
             let socket = try Socket.bindDatagram(to: listen)
             address = try socket.localAddress()
-            service = DatagramServer(socket: socket, logger: logger, handler: try datagramHandler())
+            service = GracefulService(DatagramServer(socket: socket, logger: logger, handler: try datagramHandler()))
         } else {
             let handler = try streamService(framing: framing)
             if let unixPath { try removeStaleUnixSocket(unixPath) }
             let listener = try Socket.listen(on: listen)
             address = try listener.localAddress()
-            service = Server(
+            service = GracefulService(Server(
                 listeners: [listener],
                 configuration: ServerConfiguration(
                     maxConnections: maxConnections, idleTimeout: .milliseconds(Int64(idleTimeout * 1000))),
                 logger: logger,
-                handler: handler.serve)
+                handler: handler.serve))
         }
         defer { if let unixPath, !unixPath.hasPrefix("@") { unlink(unixPath) } }
         print("listening on \(address)")
@@ -108,9 +108,9 @@ struct ServeCommand: AsyncParsableCommand {
         case .upper: return UpperService(framing: framing)
         case .hello: return HelloService(framing: framing)
         case .time: return TimeService(framing: framing)
+        case .chat: return ChatService(framing: framing)
         case .exec: return try makeExecService()
         case .files: return try makeFilesService()
-        case .chat: throw ValidationError("\(service.rawValue) is not available yet")
         }
     }
 
@@ -118,6 +118,7 @@ struct ServeCommand: AsyncParsableCommand {
         switch service {
         case .echo: return echoDatagram
         case .upper: return upperDatagram
+        case .chat: return DatagramChatService().handle
         default: throw ValidationError("\(service.rawValue) does not support --udp")
         }
     }

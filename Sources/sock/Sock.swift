@@ -1,9 +1,7 @@
 import ArgumentParser
+import Foundation
 import Sockets
 
-#if canImport(Glibc)
-@preconcurrency import Glibc
-#endif
 
 /// `sock`: runs the seed services and is their client, load generator and resolver.
 @main
@@ -12,7 +10,10 @@ struct Sock: AsyncParsableCommand {
         commandName: "sock",
         abstract: "Socket services and their clients.",
         discussion: "Addresses are HOST:PORT, [IPV6]:PORT or unix:PATH.",
-        subcommands: [ServeCommand.self, ExecCommand.self, PutCommand.self, GetCommand.self, ListCommand.self, ResolveCommand.self]
+        subcommands: [
+            ServeCommand.self, ConnectCommand.self, ChatCommand.self, ExecCommand.self, PutCommand.self,
+            GetCommand.self, ListCommand.self, BenchCommand.self, ResolveCommand.self,
+        ]
     )
 
     /// Runs the command; failures print one line, `sock: …`, and exit non-zero.
@@ -28,13 +29,25 @@ struct Sock: AsyncParsableCommand {
             fail("\(error)")
         } catch let error as CommandFailure {
             fail(error.message, code: error.exitCode)
-        } catch {
+        } catch let error as ExitCode {
             exit(withError: error)
+        } catch {
+            let code = exitCode(for: error)
+            let message = self.message(for: error)
+            // --help and --version are not errors: ArgumentParser prints them itself.
+            guard code != .success, !message.isEmpty else { exit(withError: error) }
+            let oneLine = message.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+            fail(oneLine, code: code.rawValue)
         }
     }
 
+    /// Prints an error as one `sock: …` line on stderr.
+    static func report(_ error: any Error) {
+        writeStandardError("sock: \(error)\n")
+    }
+
     static func fail(_ message: String, code: Int32 = 1) -> Never {
-        fputs("sock: \(message)\n", stderr)
+        writeStandardError("sock: \(message)\n")
         Glibc.exit(code)
     }
 }

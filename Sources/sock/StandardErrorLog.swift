@@ -22,11 +22,23 @@ struct StandardErrorLog: LogHandler {
         var line = "sock: \(event.message)"
         let all = metadata.merging(event.metadata ?? [:]) { $1 }
         for (key, value) in all.sorted(by: { $0.key < $1.key }) { line += " \(key)=\(value)" }
-        fputs(line + "\n", stderr)
+        writeStandardError(line + "\n")
     }
 }
 
 /// Flushes stdout, so a line like `listening on …` reaches a pipe at once.
 func flushStandardOutput() {
     fflush(stdout)
+}
+
+/// Writes `text` to stderr at once (unbuffered).
+func writeStandardError(_ text: String) {
+    let bytes = Array(text.utf8)
+    var offset = 0
+    while offset < bytes.count {
+        let written = bytes[offset...].withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+        if written < 0 && errno == EINTR { continue }
+        if written <= 0 { return }
+        offset += written
+    }
 }

@@ -30,17 +30,12 @@ enum ExecFilesHarness {
             handler: service.serve)
         // On the reactor, so that the server never waits for a cooperative thread
         // that a blocked client might hold.
-        let running = Task(executorPreference: Reactor.shared) { try await server.run() }
-        do {
-            let result = try await body(bound)
-            server.shutdown()
-            try await running.value
-            return result
-        } catch {
-            server.shutdown()
-            _ = try? await running.value
-            throw error
-        }
+        let running = Task(executorPreference: Reactor.shared) { await server.run() }
+        defer { server.shutdown() }
+        let result = try await body(bound)
+        server.shutdown()
+        await running.value
+        return result
     }
 
     /// Runs blocking client code on a new thread and waits for it without blocking a

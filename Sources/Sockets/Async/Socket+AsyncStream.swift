@@ -20,14 +20,15 @@ extension Socket {
     public func read(into buffer: UnsafeMutableRawBufferPointer, deadline: ContinuousClock.Instant? = nil) async throws -> Int {
         guard descriptor.acquire() else { throw SocketError(.closed, operation: "read") }
         defer { descriptor.release() }
-        let registration = try registration()
         let fd = descriptor.raw
+        // Registered lazily: a socket whose data is always there when read never needs epoll.
+        var registration = registrationCache.load(ordering: .acquiring)?.takeUnretainedValue()
         while true {
-            let sequence = registration.sequence(.read)
-            if !registration.isDrained(at: sequence) {
+            let sequence = registration?.sequence(.read) ?? 0
+            if registration.map({ !$0.isDrained(at: sequence) }) ?? true {
                 switch Syscall.recv(fd, buffer, Int32(MSG_DONTWAIT)) {
                 case .success(let count):
-                    if count > 0 && count < buffer.count && type == .stream {
+                    if count > 0 && count < buffer.count && type == .stream, let registration {
                         registration.drainedAtReadSequence.store(sequence, ordering: .relaxed)
                     }
                     return count
@@ -37,7 +38,11 @@ extension Socket {
                     throw SocketError("read", errno: errno)
                 }
             }
-            try await registration.wait(for: .read, after: sequence, deadline: deadline, operation: "read")
+            // A new registration reports the socket's current readiness as its first event
+            // (sequence 1), so waiting "after 0" cannot miss data that arrived meanwhile.
+            let waiter = try registration ?? self.registration()
+            registration = waiter
+            try await waiter.wait(for: .read, after: sequence, deadline: deadline, operation: "read")
         }
     }
 

@@ -80,10 +80,13 @@ public final class Reactor: TaskExecutor, Sendable {
         return registration
     }
 
-    /// Removes `fd` (still open) from epoll and wakes its waiters with `closed`.
-    func deregister(_ registration: ReactorRegistration, fd: Int32) {
-        var event = epoll_event()
-        _ = Syscall.epollControl(epoll, EPOLL_CTL_DEL, fd, &event)
+    /// Forgets a registration and wakes its waiters with `closed`; removes `fd` from
+    /// epoll when given (a descriptor about to be closed leaves epoll by itself).
+    func deregister(_ registration: ReactorRegistration, fd: Int32?) {
+        if let fd {
+            var event = epoll_event()
+            _ = Syscall.epollControl(epoll, EPOLL_CTL_DEL, fd, &event)
+        }
         slab.withLock { $0.remove(registration.token) }
         registration.close()
     }
@@ -123,8 +126,9 @@ public final class Reactor: TaskExecutor, Sendable {
         var ready: [(ReactorRegistration, UInt32)] = []
         ready.reserveCapacity(capacity)
         let executor = asUnownedTaskExecutor()
+        var batch = Deque<UnownedJob>(minimumCapacity: 256)
         while true {
-            runJobs(executor)
+            runJobs(executor, &batch)
             var timeout = deadlines.withLock { $0.millisecondsUntilNext() }
             polling.store(true, ordering: .sequentiallyConsistent)
             if !jobs.withLock({ $0.isEmpty }) { timeout = 0 }
@@ -154,14 +158,13 @@ public final class Reactor: TaskExecutor, Sendable {
     }
 
     /// Runs the queued jobs, including ones they enqueue, up to a bound that keeps I/O fair.
-    private func runJobs(_ executor: UnownedTaskExecutor) {
+    ///
+    /// `batch` is an empty queue that keeps its storage: it is swapped with the shared
+    /// queue, so taking the jobs costs one lock and no allocation.
+    private func runJobs(_ executor: UnownedTaskExecutor, _ batch: inout Deque<UnownedJob>) {
         var budget = 4096
         while budget > 0 {
-            var batch = jobs.withLock { queue -> Deque<UnownedJob> in
-                var taken = Deque<UnownedJob>()
-                swap(&taken, &queue)
-                return taken
-            }
+            jobs.withLock { swap(&batch, &$0) }
             if batch.isEmpty { return }
             budget -= batch.count
             while let job = batch.popFirst() {

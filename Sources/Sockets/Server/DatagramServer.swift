@@ -1,13 +1,12 @@
 import Logging
-import ServiceLifecycle
 import Synchronization
 
 /// The datagram counterpart of ``Server``: receives datagrams on one socket in
 /// batches and hands each to a handler, which answers with ``Socket/send(_:to:deadline:)-([UInt8],_,_)``.
 ///
-/// A handler's error is logged and affects that datagram only. ``shutdown()`` (or
-/// SIGINT/SIGTERM in a service group) closes the socket and ends ``run()``.
-public final class DatagramServer: Service, Sendable {
+/// A handler's error is logged and affects that datagram only. ``shutdown()`` closes
+/// the socket and ends ``run()``.
+public final class DatagramServer: Sendable {
     /// Handles one datagram; `socket` is the server's socket, to reply from.
     public typealias Handler = @Sendable (_ datagram: Datagram, _ socket: Socket) async throws -> Void
 
@@ -22,7 +21,7 @@ public final class DatagramServer: Service, Sendable {
     ///
     /// - Parameter maximumSize: Longer datagrams arrive cut, with `truncated` set.
     public init(
-        socket: Socket, maximumSize: Int = 65_535, logger: Logger = Logger(label: "sockets.datagram-server"),
+        socket: Socket, maximumSize: Int = 65_535, logger: Logger = Logger(label: "sockets.datagram-server", factory: { _ in SwiftLogNoOpLogHandler() }),
         reactor: Reactor = .shared, handler: @escaping Handler
     ) {
         self.socket = socket
@@ -32,13 +31,9 @@ public final class DatagramServer: Service, Sendable {
         self.handler = handler
     }
 
-    /// Serves until ``shutdown()`` or a graceful shutdown of the enclosing service group.
+    /// Serves until ``shutdown()``.
     public func run() async throws {
-        try await withGracefulShutdownHandler {
-            try await Task(executorPreference: reactor) { try await self.receiveLoop() }.value
-        } onGracefulShutdown: {
-            self.shutdown()
-        }
+        try await Task(executorPreference: reactor) { try await self.receiveLoop() }.value
     }
 
     /// Stops serving: closes the socket, which ends ``run()``.

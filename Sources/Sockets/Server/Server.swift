@@ -1,5 +1,4 @@
 import Logging
-import ServiceLifecycle
 import Synchronization
 
 /// A TCP or Unix stream server: accepts on one or more listening sockets and serves
@@ -8,9 +7,9 @@ import Synchronization
 /// It survives its clients: a handler's error closes that connection only; past
 /// ``ServerConfiguration/maxConnections`` new connections are closed at once; idle
 /// connections are closed; running out of descriptors makes the accept loop back off
-/// and retry instead of spinning or exiting. ``shutdown()`` (or SIGINT/SIGTERM in a
-/// swift-service-lifecycle `ServiceGroup`) stops accepting, lets connections finish
-/// within the grace period, then closes the rest.
+/// and retry instead of spinning or exiting. ``shutdown()`` stops accepting, lets
+/// connections finish within the grace period, then closes the rest (the `Services`
+/// module wires it to SIGINT/SIGTERM through swift-service-lifecycle).
 ///
 /// ```swift
 /// let server = Server(listeners: [try Socket.listen(on: "127.0.0.1:9999")]) { connection in
@@ -22,7 +21,7 @@ import Synchronization
 /// }
 /// try await server.run()
 /// ```
-public final class Server: Service, Sendable {
+public final class Server: Sendable {
     /// Serves one connection; the server closes the socket when it returns or throws.
     public typealias Handler = @Sendable (Connection) async throws -> Void
 
@@ -40,11 +39,13 @@ public final class Server: Service, Sendable {
     ///
     /// - Parameters:
     ///   - listeners: Listening stream sockets (``Socket/listen(on:backlog:reusePort:dualStack:)-(String,_,_,_)``).
-    ///   - logger: Connection opened/closed at `.info`, handler errors at `.notice`, accept trouble at `.warning`.
+    ///   - logger: Connection opened/closed at `.info`, handler errors at `.notice`, accept trouble
+    ///     at `.warning`. By default nothing is logged.
     ///   - handler: Serves one connection.
     public init(
         listeners: [Socket], configuration: ServerConfiguration = ServerConfiguration(),
-        logger: Logger = Logger(label: "sockets.server"), reactor: Reactor = .shared,
+        logger: Logger = Logger(label: "sockets.server", factory: { _ in SwiftLogNoOpLogHandler() }),
+        reactor: Reactor = .shared,
         handler: @escaping Handler
     ) {
         self.listeners = listeners
@@ -57,23 +58,18 @@ public final class Server: Service, Sendable {
     /// How many connections are open.
     public var connectionCount: Int { connections.withLock { $0.count } }
 
-    /// Serves until ``shutdown()`` (or a graceful shutdown of the enclosing service group)
-    /// and every connection has ended.
-    public func run() async throws {
-        await withGracefulShutdownHandler {
-            await withDiscardingTaskGroup { group in
-                if let idleTimeout = configuration.idleTimeout {
-                    group.addTask(executorPreference: reactor) { await self.closeIdleConnections(after: idleTimeout) }
-                }
-                await withDiscardingTaskGroup { acceptLoops in
-                    for listener in listeners {
-                        acceptLoops.addTask(executorPreference: reactor) { await self.acceptLoop(listener) }
-                    }
-                }
-                group.cancelAll()
+    /// Serves until ``shutdown()`` and every connection has ended.
+    public func run() async {
+        await withDiscardingTaskGroup { group in
+            if let idleTimeout = configuration.idleTimeout {
+                group.addTask(executorPreference: reactor) { await self.closeIdleConnections(after: idleTimeout) }
             }
-        } onGracefulShutdown: {
-            self.shutdown()
+            await withDiscardingTaskGroup { acceptLoops in
+                for listener in listeners {
+                    acceptLoops.addTask(executorPreference: reactor) { await self.acceptLoop(listener) }
+                }
+            }
+            group.cancelAll()
         }
     }
 

@@ -32,6 +32,8 @@ public final class Socket: Sendable {
     let timeoutNanoseconds: Atomic<Int64>
     /// The registration with the reactor, created by the first asynchronous wait.
     let reactorState: Mutex<ReactorState>
+    /// The registration once it exists, readable without a lock; `reactorState` keeps it alive.
+    let registrationCache: Atomic<Unmanaged<ReactorRegistration>?>
 
     /// Creates a socket.
     ///
@@ -81,6 +83,7 @@ public final class Socket: Sendable {
         self.protocol = `protocol`
         self.timeoutNanoseconds = Atomic(-1)
         self.reactorState = Mutex(.unregistered)
+        self.registrationCache = Atomic(nil)
     }
 
     deinit {
@@ -121,7 +124,7 @@ public final class Socket: Sendable {
         guard let fd = descriptor.detach() else {
             throw SocketError(.invalidArgument, operation: "detach", detail: "socket is in use by another call")
         }
-        deregisterFromReactor()
+        deregisterFromReactor(keepingDescriptor: true)
         if timeoutNanoseconds.load(ordering: .relaxed) < 0, case .success(let flags) = Syscall.fileStatusFlags(fd) {
             _ = Syscall.setFileStatusFlags(fd, flags & ~O_NONBLOCK)
         }

@@ -1,0 +1,255 @@
+import DequeModule
+import Histogram
+import Sockets
+import Synchronization
+
+/// What ``LoadGenerator`` does: connections, message size, pipelining, time.
+public struct LoadConfiguration: Sendable {
+    /// The echo server (`HOST:PORT`, `[V6]:PORT`, `unix:PATH`).
+    public var address: String
+    /// Concurrent connections (UDP: sockets).
+    public var connections: Int = 1
+    /// Bytes per message.
+    public var size: Int = 64
+    /// Messages in flight per connection.
+    public var pipeline: Int = 1
+    /// The measured time.
+    public var duration: Duration = .seconds(5)
+    /// Time before measuring starts (not counted).
+    public var warmup: Duration = .seconds(1)
+    /// Use datagrams; a datagram not back within ``datagramTimeout`` is lost.
+    public var udp = false
+    /// How long a datagram may take to come back.
+    public var datagramTimeout: Duration = .milliseconds(200)
+
+    /// Creates a configuration for `address` with the defaults above.
+    public init(address: String) {
+        self.address = address
+    }
+}
+
+/// The result of a load run; field names are `sock bench --json`'s (SPEC §5).
+public struct LoadReport: Codable, Sendable, Equatable {
+    public var messagesPerSecond: Double
+    public var megabytesPerSecond: Double
+    public var p50Microseconds: Double
+    public var p99Microseconds: Double
+    public var p999Microseconds: Double
+    /// Echoed bytes that differ, lost datagrams, dropped connections and failed connects.
+    public var errors: Int
+    public var connections: Int
+    public var size: Int
+    public var durationSeconds: Double
+
+    enum CodingKeys: String, CodingKey {
+        case messagesPerSecond = "messages_per_s", megabytesPerSecond = "mb_per_s"
+        case p50Microseconds = "p50_us", p99Microseconds = "p99_us", p999Microseconds = "p999_us"
+        case errors, connections, size, durationSeconds = "duration_s"
+    }
+}
+
+/// A load generator for echo servers: every echoed byte is checked, every round trip
+/// timed into an HDR histogram. The client side of `sock bench`.
+public enum LoadGenerator {
+    /// Runs the load and reports what was measured in the measured window.
+    ///
+    /// - Throws: ``SocketError`` if the address does not resolve.
+    public static func run(_ configuration: LoadConfiguration, reactor: Reactor = .shared) async throws -> LoadReport {
+        let targets = try Resolver.resolve(configuration.address, type: configuration.udp ? .datagram : .stream)
+        guard let target = targets.first else {
+            throw SocketError(.nameResolution, operation: "bench", detail: "\(configuration.address): no addresses")
+        }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let window = Window(start: start + configuration.warmup, end: start + configuration.warmup + configuration.duration)
+        let tally = Tally()
+        await withDiscardingTaskGroup { group in
+            for index in 0..<configuration.connections {
+                group.addTask(executorPreference: reactor) {
+                    let errors: Int
+                    do {
+                        errors = configuration.udp
+                            ? try await runDatagrams(index, target, configuration, window, tally)
+                            : try await runStream(index, target, configuration, window, tally)
+                    } catch {
+                        errors = 1
+                    }
+                    tally.addErrors(errors)
+                }
+            }
+        }
+        return tally.report(configuration)
+    }
+
+    /// The fill byte at `offset` of message `sequence` on connection `connection`.
+    @inline(__always)
+    static func patternByte(_ connection: Int, _ sequence: UInt64, _ offset: Int) -> UInt8 {
+        UInt8(truncatingIfNeeded: UInt64(connection) &* 131 &+ sequence &* 7 &+ UInt64(offset))
+    }
+
+    private static func message(_ connection: Int, _ sequence: UInt64, size: Int) -> [UInt8] {
+        (0..<size).map { patternByte(connection, sequence, $0) }
+    }
+
+    /// One TCP connection: keeps `pipeline` messages in flight and checks each echo byte by byte.
+    private static func runStream(
+        _ index: Int, _ target: SocketAddress, _ configuration: LoadConfiguration, _ window: Window, _ tally: Tally
+    ) async throws -> Int {
+        let socket = try Socket(target.family, .stream)
+        defer { socket.close() }
+        try await socket.connect(to: target, deadline: window.start)
+        if target.family != .unix { try socket.setOption(.noDelay, true) }
+        let size = configuration.size
+        var sent = Deque<ContinuousClock.Instant>()
+        var nextToSend: UInt64 = 0
+        var nextToReceive: UInt64 = 0
+        var offset = 0
+        var mismatched = false
+        var errors = 0
+        var batch: [UInt8] = []
+        for _ in 0..<max(configuration.pipeline, 1) {
+            batch += message(index, nextToSend, size: size)
+            sent.append(.now)
+            nextToSend += 1
+        }
+        try await socket.write(batch)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(64 * 1024, size), alignment: 16)
+        defer { buffer.deallocate() }
+        var completed = 0
+        var latencies: [UInt64] = []
+        while true {
+            let count: Int
+            do {
+                count = try await socket.read(into: buffer, deadline: window.end)
+            } catch let error as SocketError where error.kind == .timedOut {
+                break
+            }
+            guard count > 0 else { errors += 1; break }
+            var replies: [UInt8] = []
+            for byte in buffer[..<count] {
+                if byte != patternByte(index, nextToReceive, offset) { mismatched = true }
+                offset += 1
+                if offset == size {
+                    let now = ContinuousClock.now
+                    let sentAt = sent.removeFirst()
+                    if window.contains(now) {
+                        completed += 1
+                        latencies.append(UInt64((now - sentAt).nanoseconds))
+                    }
+                    if mismatched { errors += 1 }
+                    mismatched = false
+                    offset = 0
+                    nextToReceive += 1
+                    if now < window.end {
+                        replies += message(index, nextToSend, size: size)
+                        sent.append(now)
+                        nextToSend += 1
+                    }
+                }
+            }
+            if !replies.isEmpty { try await socket.write(replies) }
+            if latencies.count >= 256 {
+                tally.record(latencies, completed: completed)
+                latencies.removeAll(keepingCapacity: true)
+                completed = 0
+            }
+            if sent.isEmpty { break }
+        }
+        tally.record(latencies, completed: completed)
+        return errors
+    }
+
+    /// One UDP socket: one datagram in flight; one not back in time counts as lost.
+    private static func runDatagrams(
+        _ index: Int, _ target: SocketAddress, _ configuration: LoadConfiguration, _ window: Window, _ tally: Tally
+    ) async throws -> Int {
+        let socket = try Socket(target.family, .datagram)
+        defer { socket.close() }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(configuration.size, 1) + 1, alignment: 16)
+        defer { buffer.deallocate() }
+        var errors = 0
+        var sequence: UInt64 = 0
+        var completed = 0
+        var latencies: [UInt64] = []
+        while ContinuousClock.now < window.end {
+            let payload = message(index, sequence, size: configuration.size)
+            let sentAt = ContinuousClock.now
+            try await socket.send(payload, to: target)
+            let timeout = sentAt + configuration.datagramTimeout
+            var answered = false
+            while !answered {
+                do {
+                    let reply = try await socket.receive(into: buffer, deadline: timeout)
+                    if reply.address != target { continue }
+                    answered = true
+                    let now = ContinuousClock.now
+                    if reply.count != payload.count || !buffer[..<reply.count].elementsEqual(payload) {
+                        errors += 1
+                    } else if window.contains(now) {
+                        completed += 1
+                        latencies.append(UInt64((now - sentAt).nanoseconds))
+                    }
+                } catch let error as SocketError where error.kind == .timedOut {
+                    if window.contains(timeout) { errors += 1 }
+                    break
+                }
+            }
+            sequence += 1
+        }
+        tally.record(latencies, completed: completed)
+        return errors
+    }
+}
+
+/// The measured interval.
+struct Window: Sendable {
+    let start: ContinuousClock.Instant
+    let end: ContinuousClock.Instant
+
+    func contains(_ instant: ContinuousClock.Instant) -> Bool { instant >= start && instant < end }
+}
+
+/// Counts and latencies from every connection.
+final class Tally: Sendable {
+    private struct State {
+        var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+        var completed = 0
+        var errors = 0
+    }
+    private let state = Mutex(State())
+
+    func record(_ latencies: [UInt64], completed: Int) {
+        state.withLock { state in
+            for latency in latencies { _ = state.histogram.record(max(latency, 1)) }
+            state.completed += completed
+        }
+    }
+
+    func addErrors(_ count: Int) {
+        guard count > 0 else { return }
+        state.withLock { $0.errors += count }
+    }
+
+    func report(_ configuration: LoadConfiguration) -> LoadReport {
+        state.withLock { state in
+            let seconds = Double(configuration.duration.nanoseconds) / 1e9
+            let rate = Double(state.completed) / seconds
+            func micro(_ percentile: Double) -> Double {
+                state.histogram.totalCount == 0 ? 0 : Double(state.histogram.valueAtPercentile(percentile)) / 1000
+            }
+            return LoadReport(
+                messagesPerSecond: rate, megabytesPerSecond: rate * Double(configuration.size) / 1e6,
+                p50Microseconds: micro(50), p99Microseconds: micro(99), p999Microseconds: micro(99.9),
+                errors: state.errors, connections: configuration.connections, size: configuration.size,
+                durationSeconds: seconds)
+        }
+    }
+}
+
+extension Duration {
+    /// The duration in whole nanoseconds.
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}

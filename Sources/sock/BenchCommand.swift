@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import Services
+
+/// `sock bench ADDR`: load against an echo server (SPEC §5).
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Load an echo server: messages/s, MB/s, latency percentiles, errors."
+    )
+
+    @Argument(help: "The echo server: HOST:PORT, [IPV6]:PORT or unix:PATH.")
+    var address: String
+
+    @Option(help: "Concurrent connections (UDP: sockets).")
+    var connections = 1
+
+    @Option(help: "Bytes per message.")
+    var size = 64
+
+    @Option(help: "Messages in flight per connection.")
+    var pipeline = 1
+
+    @Option(help: "Measured seconds.")
+    var duration: Double = 5
+
+    @Option(help: "Seconds of load before measuring.")
+    var warmup: Double = 1
+
+    @Flag(help: "Datagrams instead of a stream.")
+    var udp = false
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    func validate() throws {
+        guard connections > 0, size > 0, pipeline > 0 else {
+            throw ValidationError("--connections, --size and --pipeline must be positive")
+        }
+        guard duration > 0, warmup >= 0 else { throw ValidationError("--duration must be positive") }
+        if udp && size > 65_507 { throw ValidationError("a UDP datagram holds at most 65507 bytes") }
+    }
+
+    func run() async throws {
+        var load = LoadConfiguration(address: address)
+        load.connections = connections
+        load.size = size
+        load.pipeline = pipeline
+        load.duration = .milliseconds(Int64(duration * 1000))
+        load.warmup = .milliseconds(Int64(warmup * 1000))
+        load.udp = udp
+        let report = try await LoadGenerator.run(load)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print(String(format: "%.0f messages/s, %.2f MB/s, latency p50 %.1f µs, p99 %.1f µs, p99.9 %.1f µs, %d errors (%d connections, %d B, %.1f s)",
+                         report.messagesPerSecond, report.megabytesPerSecond, report.p50Microseconds,
+                         report.p99Microseconds, report.p999Microseconds, report.errors, report.connections,
+                         report.size, report.durationSeconds))
+        }
+        if report.errors > 0 { throw ExitCode(1) }
+    }
+}
