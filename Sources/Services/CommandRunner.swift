@@ -60,6 +60,14 @@ public struct CommandRunner: Sendable {
     /// - Throws: ``LaunchError`` when the program cannot be started;
     ///   `CancellationError` when the task is cancelled (the group is killed first).
     public func run(_ executable: String, arguments: [String]) async throws -> CommandResult {
+        // The program's output is handled on the cooperative pool, not on the caller's
+        // executor: a chatty program must not keep a connection reactor busy.
+        try await withTaskExecutorPreference(globalConcurrentExecutor) {
+            try await runHere(executable, arguments: arguments)
+        }
+    }
+
+    private func runHere(_ executable: String, arguments: [String]) async throws -> CommandResult {
         let collector = OutputCollector(limit: maximumOutput)
         let reaper = ProcessGroupReaper()
         var options = PlatformOptions()
