@@ -41,6 +41,30 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Do not log connections.")
     var quiet = false
 
+    @Option(help: ArgumentHelp("exec: a program clients may run, by name (looked up in PATH) or absolute path; repeat it. '*' allows every program.", valueName: "program"))
+    var allow: [String] = []
+
+    @Option(help: ArgumentHelp("exec: a file holding a secret every request must carry.", valueName: "file"))
+    var tokenFile: String?
+
+    @Option(help: ArgumentHelp("exec: kill a program's process group after this many seconds.", valueName: "seconds"))
+    var timeout: Double = 10
+
+    @Option(help: ArgumentHelp("exec: keep at most this many bytes of a program's stdout and stderr together.", valueName: "bytes"))
+    var maxOutput = 1024 * 1024
+
+    @Option(name: .customLong("protocol"), help: "exec: json (JSON-header messages) or seed (seed 003's struct.pack('i') replies).")
+    var execProtocol: ExecService.WireProtocol = .json
+
+    @Option(help: ArgumentHelp("files: the directory to store and serve files in.", valueName: "dir"))
+    var root: String?
+
+    @Option(help: ArgumentHelp("files: refuse to store a file larger than this (default: no limit).", valueName: "bytes"))
+    var maxSize: Int?
+
+    @Flag(help: "files: refuse puts.")
+    var readOnly = false
+
     func validate() throws {
         if udp && ![.echo, .upper, .chat].contains(service) {
             throw ValidationError("\(service.rawValue) does not support --udp (echo, upper and chat do)")
@@ -60,10 +84,10 @@ struct ServeCommand: AsyncParsableCommand {
             address = try socket.localAddress()
             service = GracefulService(DatagramServer(socket: socket, logger: logger, handler: try datagramHandler()))
         } else {
+            let handler = try streamService(framing: framing)
             if let unixPath { try removeStaleUnixSocket(unixPath) }
             let listener = try Socket.listen(on: listen)
             address = try listener.localAddress()
-            let handler = try streamService(framing: framing)
             service = GracefulService(Server(
                 listeners: [listener],
                 configuration: ServerConfiguration(
@@ -85,7 +109,8 @@ struct ServeCommand: AsyncParsableCommand {
         case .hello: return HelloService(framing: framing)
         case .time: return TimeService(framing: framing)
         case .chat: return ChatService(framing: framing)
-        case .exec, .files: throw ValidationError("\(service.rawValue) is not available yet")
+        case .exec: return try makeExecService()
+        case .files: return try makeFilesService()
         }
     }
 
@@ -111,3 +136,5 @@ struct ServeCommand: AsyncParsableCommand {
 }
 
 extension Framing: ExpressibleByArgument {}
+
+extension ExecService.WireProtocol: ExpressibleByArgument {}

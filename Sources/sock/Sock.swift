@@ -11,7 +11,8 @@ struct Sock: AsyncParsableCommand {
         abstract: "Socket services and their clients.",
         discussion: "Addresses are HOST:PORT, [IPV6]:PORT or unix:PATH.",
         subcommands: [
-            ServeCommand.self, ConnectCommand.self, ChatCommand.self, BenchCommand.self, ResolveCommand.self,
+            ServeCommand.self, ConnectCommand.self, ChatCommand.self, ExecCommand.self, PutCommand.self,
+            GetCommand.self, ListCommand.self, BenchCommand.self, ResolveCommand.self,
         ]
     )
 
@@ -26,6 +27,8 @@ struct Sock: AsyncParsableCommand {
             }
         } catch let error as SocketError {
             fail("\(error)")
+        } catch let error as CommandFailure {
+            fail(error.message, code: error.exitCode)
         } catch let error as ExitCode {
             exit(withError: error)
         } catch {

@@ -1,0 +1,54 @@
+import ArgumentParser
+import Services
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+/// `sock exec ADDR [--token-file F] -- PROGRAM ARGS...`: runs a program on an `exec`
+/// server; its stdout and stderr come out here, and its exit code is ours.
+struct ExecCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "exec",
+        abstract: "Run a program on an exec server (sock serve exec).",
+        discussion: """
+            The program and its arguments follow `--` and are sent as they are (no shell \
+            on either side). Exits with the program's exit code; when it did not run, \
+            prints why (`sock: not allowed: rm`) and exits 126 (not allowed, bad token), \
+            127 (no such program) or 124 (timed out).
+            """
+    )
+
+    @Argument(help: "The server: HOST:PORT, [IPV6]:PORT or unix:PATH.")
+    var address: String
+
+    @Option(help: ArgumentHelp("A file holding the server's token.", valueName: "file"))
+    var tokenFile: String?
+
+    @Argument(parsing: .postTerminator, help: "The program and its arguments, after --.")
+    var command: [String] = []
+
+    func validate() throws {
+        guard !command.isEmpty else { throw ValidationError("give the program after --, e.g. sock exec \(address) -- ls -l") }
+    }
+
+    func run() throws {
+        let token = try tokenFile.map(TokenFile.read)
+        let client = try JSONHeaderClient(connectingTo: address)
+        try client.send(header: ExecRequest(argv: command, token: token))
+        let (response, bodyLength) = try client.receiveHeader(ExecResponse.self)
+        guard response.standardOutputCount >= 0, response.standardErrorCount >= 0,
+              response.standardOutputCount + response.standardErrorCount == bodyLength else {
+            throw CommandFailure("\(address): the server's response is not understood")
+        }
+        try client.readBody(count: response.standardOutputCount) { try LocalFile.standardOutput.write($0) }
+        try client.readBody(count: response.standardErrorCount) { try LocalFile.standardError.write($0) }
+        if let error = response.error {
+            throw CommandFailure(error, exitCode: response.exit == 0 ? 1 : response.exit)
+        }
+        if response.truncated {
+            fputs("sock: output truncated by the server's --max-output\n", stderr)
+        }
+        if response.exit != 0 { throw ExitCode(response.exit) }
+    }
+}

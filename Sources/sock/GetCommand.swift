@@ -1,0 +1,64 @@
+import ArgumentParser
+import Services
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+/// `sock get ADDR NAME [-o FILE]`: fetches a file from a `files` server, checks its
+/// SHA-256, and only then gives it its name (written to a temporary file beside it,
+/// fsynced and renamed: a failed get leaves nothing behind).
+struct GetCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "get",
+        abstract: "Fetch a file from a files server (sock serve files).",
+        discussion: "-o - writes to standard output (the checksum is still checked, at the end)."
+    )
+
+    @Argument(help: "The server: HOST:PORT, [IPV6]:PORT or unix:PATH.")
+    var address: String
+
+    @Argument(help: "The file's name on the server.")
+    var name: String
+
+    @Option(name: .short, help: ArgumentHelp("Where to write it (default: NAME in the current directory; - for standard output).", valueName: "file"))
+    var output: String?
+
+    @Flag(help: "No progress bar.")
+    var quiet = false
+
+    func run() throws {
+        let client = try JSONHeaderClient(connectingTo: address)
+        try client.send(header: FilesRequest(op: "get", name: name))
+        let (response, bodyLength) = try client.receiveHeader(FilesResponse.self)
+        guard response.ok else { throw CommandFailure(response.error ?? "refused") }
+        guard let expected = response.sha256.flatMap(ContentHasher.normalized), response.size == bodyLength else {
+            throw CommandFailure("\(address): the server's response is not understood")
+        }
+
+        let destination = output ?? name
+        let toStandardOutput = destination == "-"
+        let file = toStandardOutput ? LocalFile.standardOutput : try LocalFile.createTemporary(besides: destination)
+        var kept = false
+        defer { if !kept && !toStandardOutput { unlink(file.path) } }
+
+        var hasher = ContentHasher()
+        var progress = ProgressBar(label: name, total: bodyLength, quiet: quiet || toStandardOutput && isatty(STDOUT_FILENO) == 1)
+        var received = 0
+        try client.readBody(count: bodyLength) { chunk in
+            hasher.update(chunk)
+            try file.write(chunk)
+            received += chunk.count
+            progress.update(received)
+        }
+        progress.finish()
+        let actual = hasher.finalize()
+        guard actual == expected else {
+            throw CommandFailure("checksum mismatch for \(name): expected sha256 \(expected), got \(actual)")
+        }
+        guard !toStandardOutput else { return }
+        try file.sync()
+        guard rename(file.path, destination) == 0 else { throw LocalFile.failure("rename \(file.path) to \(destination)") }
+        kept = true
+    }
+}

@@ -1,0 +1,103 @@
+import Framing
+import Sockets
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+/// The client side of the `exec` and `files` protocols, blocking: sends JSON-header
+/// requests and reads responses whose bodies are streamed in chunks, never held whole.
+///
+/// Python: `s.sendall(struct.pack('>I', len(h)) + h)`, then
+/// `h = json.loads(s.recv(struct.unpack('>I', s.recv(4))[0]))` and `recv` until
+/// `h['size']` bytes have arrived.
+final class JSONHeaderClient {
+    /// The longest response header accepted (SPEC §3: 64 KiB).
+    static let maximumHeaderLength = 64 * 1024
+    /// The size of the body chunks read and written.
+    static let chunkSize = 256 * 1024
+
+    /// The server's address, for messages.
+    let address: String
+    private let socket: Socket
+    private let input: BufferedSocket
+
+    /// Connects to a server.
+    ///
+    /// - Throws: ``SocketError`` when the connection fails.
+    init(connectingTo address: String) throws(SocketError) {
+        self.address = address
+        socket = try Socket.connect(to: address)
+        input = BufferedSocket(socket, chunkSize: Self.chunkSize)
+    }
+
+    deinit {
+        socket.close()
+    }
+
+    /// Sends a request header; a body of the header's `size` must follow with
+    /// ``sendBody(_:)``.
+    func send(header: some Encodable) throws {
+        var bytes: [UInt8] = []
+        try LengthPrefixedEncoder(.length).encode(try JSONHeaderMessage(header: header).header, into: &bytes)
+        try socket.sendAll(bytes)
+    }
+
+    /// Sends body bytes.
+    func sendBody(_ bytes: UnsafeRawBufferPointer) throws(SocketError) {
+        try socket.sendAll(bytes)
+    }
+
+    /// Whether the server has sent something (or closed) already, before the request's
+    /// body is complete: a server refuses a put early, then stops reading.
+    var responseArrived: Bool {
+        var descriptor = pollfd(fd: socket.fileDescriptor, events: Int16(POLLIN), revents: 0)
+        return input.bufferedCount > 0 || (poll(&descriptor, 1, 0) == 1 && descriptor.revents != 0)
+    }
+
+    /// Reads a response header.
+    ///
+    /// - Returns: The decoded header and the length of the body that follows.
+    /// - Throws: ``CommandFailure`` when the server closes the connection or sends
+    ///   something that is not such a header; ``SocketError`` when reading fails.
+    func receiveHeader<Header: Decodable>(_ type: Header.Type) throws -> (header: Header, bodyLength: Int) {
+        do {
+            let prefix = try input.read(exactly: 4)
+            let length = prefix.reduce(0) { $0 << 8 | Int($1) }
+            guard length <= Self.maximumHeaderLength else {
+                throw CommandFailure("\(address): response header of \(length) bytes is over the limit of \(Self.maximumHeaderLength)")
+            }
+            let header = try input.read(exactly: length)
+            let bodyLength = try JSONHeaderMessage.bodyLength(ofHeader: header, maximumBodyLength: .max)
+            return (try JSONHeaderMessage(header: header).decodeHeader(type), bodyLength)
+        } catch let error as SocketError where error.kind == .unexpectedEndOfStream {
+            throw CommandFailure("\(address): the server closed the connection")
+        } catch is FramingError, is DecodingError {
+            throw CommandFailure("\(address): the server's response is not understood")
+        }
+    }
+
+    /// Reads `count` body bytes, handing them to `consume` chunk by chunk: first what
+    /// the header's reads buffered, then straight from the socket, never past the body.
+    ///
+    /// - Throws: ``CommandFailure`` when the server closes the connection first, or
+    ///   what reading or `consume` throws.
+    func readBody(count: Int, _ consume: (UnsafeRawBufferPointer) throws -> Void) throws {
+        var remaining = count
+        if input.bufferedCount > 0 && remaining > 0 {
+            let buffered = try input.read(upTo: min(remaining, input.bufferedCount))
+            try buffered.withUnsafeBytes(consume)
+            remaining -= buffered.count
+        }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunkSize, alignment: 16)
+        defer { buffer.deallocate() }
+        while remaining > 0 {
+            let received = try socket.recv(into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<min(remaining, buffer.count)]))
+            guard received > 0 else {
+                throw CommandFailure("\(address): the server closed the connection after \(count - remaining) of \(count) bytes")
+            }
+            try consume(UnsafeRawBufferPointer(rebasing: buffer[..<received]))
+            remaining -= received
+        }
+    }
+}
