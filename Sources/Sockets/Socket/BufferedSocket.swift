@@ -16,12 +16,19 @@ public final class BufferedSocket {
     private var scannedUpTo = 0
     private var output: [UInt8] = []
     private var reachedEnd = false
+    /// Where each `recv` lands before it is appended to `input`.
+    private let chunk: UnsafeMutableRawBufferPointer
 
     /// Wraps `socket`; it keeps its blocking mode and timeout.
     public init(_ socket: Socket, chunkSize: Int = 64 * 1024) {
         precondition(chunkSize > 0, "chunkSize must be positive")
         self.socket = socket
         self.chunkSize = chunkSize
+        self.chunk = .allocate(byteCount: chunkSize, alignment: 16)
+    }
+
+    deinit {
+        chunk.deallocate()
     }
 
     /// Bytes received but not yet read.
@@ -62,7 +69,7 @@ public final class BufferedSocket {
     /// Python: `file.read(n)` (which returns fewer bytes at end of stream instead).
     public func read(exactly count: Int) throws(SocketError) -> [UInt8] {
         while bufferedCount < count {
-            guard try fill(atLeast: count - bufferedCount) else {
+            guard try fill() else {
                 throw SocketError(.unexpectedEndOfStream, operation: "read",
                                   detail: "stream ended after \(bufferedCount) of \(count) bytes")
             }
@@ -116,29 +123,20 @@ public final class BufferedSocket {
     }
 
     /// Receives once into the buffer; false at end of stream.
-    private func fill(atLeast wanted: Int = 0) throws(SocketError) -> Bool {
+    private func fill() throws(SocketError) -> Bool {
         guard !reachedEnd else { return false }
         if inputStart > 0 && inputStart >= input.count / 2 {
             input.removeSubrange(0..<inputStart)
             scannedUpTo -= inputStart
             inputStart = 0
         }
-        let request = max(chunkSize, min(wanted, 16 * chunkSize))
-        let oldCount = input.count
-        var failure: SocketError?
-        input.append(contentsOf: repeatElement(0, count: request))
-        let received = input.withUnsafeMutableBytes { buffer in
-            do throws(SocketError) {
-                return try socket.recv(into: UnsafeMutableRawBufferPointer(rebasing: buffer[oldCount...]))
-            } catch {
-                failure = error
-                return 0
-            }
+        let received = try socket.recv(into: chunk)
+        if received == 0 {
+            reachedEnd = true
+            return false
         }
-        input.removeSubrange((oldCount + received)...)
-        if let failure { throw failure }
-        if received == 0 { reachedEnd = true }
-        return received > 0
+        input.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[..<received]))
+        return true
     }
 
     private func consume(upTo index: Int) {
