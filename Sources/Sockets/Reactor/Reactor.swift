@@ -30,6 +30,13 @@ public final class Reactor: TaskExecutor, Sendable {
     /// thread must then write the eventfd.
     private let polling = Atomic<Bool>(false)
     private let threadID = Atomic<UInt>(0)
+    /// Receive memory for tasks on the reactor thread; used only between a read and the
+    /// synchronous code that consumes it, never across a suspension.
+    ///
+    /// `nonisolated(unsafe)`: the pointer itself never changes, and the memory is handed
+    /// out only by ``scratchBuffer`` on the reactor thread, where one job runs at a time and
+    /// a job cannot suspend while it holds it — so no two users ever overlap.
+    private nonisolated(unsafe) let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
     /// The epoll user data of the wake-up eventfd.
     private static let wakeToken: UInt64 = .max
 
@@ -50,6 +57,13 @@ public final class Reactor: TaskExecutor, Sendable {
         _ = Syscall.epollControl(epoll, EPOLL_CTL_ADD, wakeFD, &event)
         startThread()
     }
+
+    deinit {
+        scratch.deallocate()
+    }
+
+    /// The reactor thread's scratch buffer, or nil on any other thread.
+    var scratchBuffer: UnsafeMutableRawBufferPointer? { isCurrentThread ? scratch : nil }
 
     /// Whether the caller runs on the reactor's thread.
     public var isCurrentThread: Bool { threadID.load(ordering: .relaxed) == UInt(pthread_self()) }

@@ -2,20 +2,28 @@ extension Connection {
     /// Sends every byte that arrives straight back until the client half-closes
     /// (the `echo` service in raw framing, and the benchmark handler).
     ///
-    /// The read buffer starts at 2 KiB, so ten thousand idle clients cost little, and
-    /// doubles up to 64 KiB while reads fill it.
+    /// Bytes are received into the reactor's scratch memory and sent on at once; only
+    /// what the client is too slow to take is copied and waited on. An idle client
+    /// therefore costs no buffer.
     public func echo() async throws {
-        var capacity = 2048
-        var buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 16)
-        defer { buffer.deallocate() }
+        enum Outcome { case endOfStream, sent, pending([UInt8]) }
+        let socket = state.socket
         while true {
-            let count = try await read(into: buffer)
-            if count == 0 { return }
-            try await write(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
-            if count == capacity && capacity < 64 * 1024 {
-                capacity *= 2
-                buffer.deallocate()
-                buffer = .allocate(byteCount: capacity, alignment: 16)
+            state.touch()
+            let outcome = try await socket.readAvailable { bytes throws(SocketError) -> Outcome in
+                guard !bytes.isEmpty else { return .endOfStream }
+                var offset = 0
+                while offset < bytes.count,
+                      case .completed(let count) = try socket.trySend(UnsafeRawBufferPointer(rebasing: bytes[offset...])) {
+                    offset += count
+                }
+                return offset == bytes.count ? .sent : .pending(Array(bytes[offset...]))
+            }
+            state.touch()
+            switch outcome {
+            case .endOfStream: return
+            case .sent: continue
+            case .pending(let rest): try await write(rest)
             }
         }
     }
