@@ -323,7 +323,7 @@ final class ChildProcess: @unchecked Sendable {
         process.standardOutput = outputPipe
         process.standardError = errorPipe
         process.standardInput = inputPipe
-        try process.run()
+        try runWithSignalsUnblocked(process)
         collect(outputPipe.fileHandleForReading, isError: false)
         collect(errorPipe.fileHandleForReading, isError: true)
         let writer = inputPipe.fileHandleForWriting
@@ -335,6 +335,29 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     var processIdentifier: Int32 { process.processIdentifier }
+
+    /// Starts `process` from a thread that blocks no signal.
+    ///
+    /// A child inherits the signal mask of the thread that spawns it, and the threads
+    /// Swift concurrency runs tests on block nearly every signal: a server started from
+    /// one would never see the SIGTERM of ``stop()``.
+    private func runWithSignalsUnblocked(_ process: Process) throws {
+        let done = DispatchSemaphore(value: 0)
+        let failure = Mutex<(any Error)?>(nil)
+        Thread.detachNewThread {
+            var none = sigset_t()
+            sigemptyset(&none)
+            pthread_sigmask(SIG_SETMASK, &none, nil)
+            do {
+                try process.run()
+            } catch {
+                failure.withLock { $0 = error }
+            }
+            done.signal()
+        }
+        done.wait()
+        if let error = failure.withLock({ $0 }) { throw error }
+    }
 
     private func collect(_ handle: FileHandle, isError: Bool) {
         Thread.detachNewThread { [self] in
