@@ -198,6 +198,65 @@ extension SocketTests {
             #expect(timedOut?.description == "connect \(address): timed out")
         }
 
+        /// A Unix listener with backlog 0 and one connection queued: the next connect finds the queue full.
+        static func fullUnixListener(_ directory: TemporaryDirectory) throws -> (listener: Socket, queued: Socket, address: SocketAddress) {
+            let address = SocketAddress.unix(path: directory.file("full.sock"))
+            let listener = try Socket.listen(on: address, backlog: 0)
+            listener.timeout = testTimeout
+            let queued = try Socket(.unix, .stream)
+            try queued.connect(to: address)
+            return (listener, queued, address)
+        }
+
+        @Test func connect_TimesOut_WhenAUnixListenersQueueIsFull() throws {
+            let directory = try TemporaryDirectory()
+            defer { directory.remove() }
+            let (listener, queued, address) = try Self.fullUnixListener(directory)
+            defer { listener.close(); queued.close() }
+            let client = try Socket(.unix, .stream)
+            defer { client.close() }
+            client.timeout = .milliseconds(100)
+            let (elapsed, error) = measure { try client.connect(to: address) }
+            #expect(error?.kind == .timedOut, "not connected: \(String(describing: error))")
+            #expect(elapsed >= .milliseconds(100))
+            client.setBlocking(false)
+            expectSocketError(.wouldBlock) { try client.connect(to: address) }
+            expectSocketError(.other) { _ = try client.peerAddress() }
+        }
+
+        @Test func connect_GetsThrough_OnceAUnixListenersQueueHasRoom() throws {
+            let directory = try TemporaryDirectory()
+            defer { directory.remove() }
+            let (listener, queued, address) = try Self.fullUnixListener(directory)
+            defer { listener.close(); queued.close() }
+            let client = try Socket(.unix, .stream)
+            defer { client.close() }
+            client.timeout = testTimeout
+            let connecting = BackgroundThread { try client.connect(to: address) }
+            try connecting.waitUntilBlockedInPoll()
+            let (first, _) = try listener.accept()
+            defer { first.close() }
+            try connecting.join()
+            #expect(try client.peerAddress() == address)
+            let (second, _) = try listener.accept()
+            defer { second.close() }
+            try client.sendAll(bytes("made it"))
+            second.timeout = testTimeout
+            #expect(try second.recv(16) == bytes("made it"))
+        }
+
+        @Test func startConnect_Throws_WhenAUnixListenersQueueIsFull() throws {
+            let directory = try TemporaryDirectory()
+            defer { directory.remove() }
+            let (listener, queued, address) = try Self.fullUnixListener(directory)
+            defer { listener.close(); queued.close() }
+            let client = try Socket(.unix, .stream)
+            defer { client.close() }
+            // No event announces room in the queue, so this is not "in progress": try again later.
+            let error = expectSocketError(.wouldBlock) { _ = try client.startConnect(to: address) }
+            #expect(error?.errnoName == "EAGAIN")
+        }
+
         @Test func connectEx_ReturnsTheErrorInsteadOfThrowing() throws {
             let port = try closedPort()
             let socket = try Socket()
