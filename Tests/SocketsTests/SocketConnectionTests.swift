@@ -245,6 +245,21 @@ extension SocketTests {
             #expect(try second.recv(16) == bytes("made it"))
         }
 
+        @Test func close_EndsAConnectWaitingForRoomInAUnixListenersQueue() throws {
+            let directory = try TemporaryDirectory()
+            defer { directory.remove() }
+            let (listener, queued, address) = try Self.fullUnixListener(directory)
+            defer { listener.close(); queued.close() }
+            let client = try Socket(.unix, .stream)
+            client.timeout = testTimeout
+            let connecting = BackgroundThread { measure { try client.connect(to: address) } }
+            try connecting.waitUntilBlockedInPoll()
+            client.close()
+            let (elapsed, error) = try connecting.join()
+            #expect(error?.kind == .closed)
+            #expect(elapsed < .seconds(5))
+        }
+
         @Test func startConnect_Throws_WhenAUnixListenersQueueIsFull() throws {
             let directory = try TemporaryDirectory()
             defer { directory.remove() }
