@@ -146,6 +146,36 @@ extension SocketTests {
             #expect(bound.host == "127.0.0.1")
             #expect(bound.port != 0)
         }
+        @Test func bind_AutobindsAnAbstractName_ForAnEmptyUnixPath() throws {
+            let socket = try Socket(.unix, .datagram)
+            defer { socket.close() }
+            try socket.bind(to: .unix(path: ""))
+            guard case .unixAbstract(let name) = try socket.localAddress() else {
+                Issue.record("Linux autobinds an abstract name, got \(try socket.localAddress())")
+                return
+            }
+            #expect(name.count == 5, "five hex digits")
+        }
+
+        @Test func abstractNames_KeepEmbeddedNULs() throws {
+            let name: [UInt8] = [65, 0, 66, 0] + uniqueAbstractName("nul")
+            let socket = try Socket(.unix, .datagram)
+            defer { socket.close() }
+            try socket.bind(to: .unixAbstract(name: name))
+            #expect(try socket.localAddress() == .unixAbstract(name: name))
+        }
+
+        @Test func unixPath_OfTheMaximumLength_BindsAndDecodes() throws {
+            let directory = try TemporaryDirectory()
+            defer { directory.remove() }
+            let prefix = directory.path + "/"
+            let path = prefix + String(repeating: "p", count: SocketAddress.maximumUnixPathLength - prefix.utf8.count)
+            #expect(path.utf8.count == 107)
+            let socket = try Socket(.unix, .stream)
+            defer { socket.close() }
+            try socket.bind(to: .unix(path: path))
+            #expect(try socket.localAddress() == .unix(path: path))
+        }
     }
 
     @Suite struct IPAddressTests {

@@ -371,6 +371,18 @@ extension SocketTests {
             #expect(error?.errnoName == "EADDRNOTAVAIL")
         }
 
+        @Test func acceptAndListen_Throw_OnSocketsThatCannotListen() throws {
+            let unbound = try Socket()
+            defer { unbound.close() }
+            expectSocketError(.invalidArgument) { _ = try unbound.tryAccept() }
+            expectSocketError(.invalidArgument) { _ = try unbound.accept() }
+            let udp = try Socket(.inet, .datagram)
+            defer { udp.close() }
+            let error = expectSocketError(.other) { try udp.listen() }
+            #expect(error?.errnoName == "EOPNOTSUPP")
+            #expect(error?.operation == "listen")
+        }
+
         @Test func peerAddress_Throws_WhenNotConnected() throws {
             let socket = try Socket()
             defer { socket.close() }

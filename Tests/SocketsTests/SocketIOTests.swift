@@ -158,6 +158,14 @@ extension SocketTests {
             #expect(received == bytes("abcd"))
         }
 
+        @Test func sendAll_OfNothing_ReturnsAtOnce() throws {
+            let (a, b) = try Socket.pair()
+            defer { a.close(); b.close() }
+            try a.sendAll([UInt8]())
+            try a.sendAll(bytes("x"))
+            #expect(try b.recv(16) == bytes("x"))
+        }
+
         @Test func sendAll_Delivers32MiBIntact_ToASlowReader() throws {
             let words = Array(0..<UInt32(8 << 20))  // 32 MiB; every 4-byte word differs, so any loss, duplication or reordering shows
             let listener = try Socket(.inet, .stream)

@@ -168,6 +168,36 @@ extension SocketTests {
             #expect(elapsed < .seconds(5))
         }
 
+        @Test func close_WakesAConnectWaitingForTheHandshake() throws {
+            // With backlog 0 the kernel queues one connection and drops the SYNs of the next.
+            let listener = try makeListener(backlog: 0)
+            defer { listener.close() }
+            let queued = try Socket.connect(to: [try listener.localAddress()], timeout: testTimeout)
+            defer { queued.close() }
+            let client = try Socket()
+            client.timeout = testTimeout
+            let address = try listener.localAddress()
+            let connecting = BackgroundThread { measure { try client.connect(to: address) } }
+            try connecting.waitUntilBlockedInPoll()
+            client.close()
+            let (elapsed, error) = try connecting.join()
+            #expect(error?.kind == .closed, "\(String(describing: error))")
+            #expect(elapsed < .seconds(5))
+        }
+
+        @Test func detach_Throws_WhileAnotherThreadUsesTheSocket() throws {
+            let (a, b) = try Socket.pair()
+            defer { a.close(); b.close() }
+            b.timeout = testTimeout
+            let reader = BackgroundThread { try b.recv(16) }
+            try reader.waitUntilBlockedInPoll()
+            let error = expectSocketError(.invalidArgument) { _ = try b.detach() }
+            #expect(error?.description == "detach: socket is in use by another call")
+            #expect(!b.isClosed)
+            try a.send(bytes("done"))
+            #expect(try reader.join() == bytes("done"))
+        }
+
         @Test func detach_ReturnsAUsableDescriptor_AndLeavesTheSocketClosed() throws {
             let (client, server) = try tcpPair()
             defer { server.close() }
