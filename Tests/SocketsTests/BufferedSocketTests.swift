@@ -8,7 +8,7 @@ extension SocketTests {
         static func reader(
             for input: String, chunkSize: Int = 64 * 1024, end: Bool = true
         ) throws -> (BufferedSocket, Socket) {
-            let (writer, readerSocket) = try Socket.pair()
+            let (writer, readerSocket) = try unixPair()
             readerSocket.timeout = testTimeout
             try writer.sendAll(bytes(input))
             if end { try writer.shutdown(.write) }
@@ -37,7 +37,7 @@ extension SocketTests {
         }
 
         @Test func readLine_WaitsForTheRestOfALine_SentLater() throws {
-            let (writer, socket) = try Socket.pair()
+            let (writer, socket) = try unixPair()
             defer { writer.close(); socket.close() }
             socket.timeout = testTimeout
             try writer.sendAll(bytes("par"))
@@ -102,7 +102,7 @@ extension SocketTests {
         }
 
         @Test func readExactly_ReadsALargeBlock() throws {
-            let (writer, socket) = try Socket.pair()
+            let (writer, socket) = try unixPair()
             defer { writer.close(); socket.close() }
             socket.timeout = testTimeout
             let block = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
@@ -153,7 +153,7 @@ extension SocketTests {
         }
 
         @Test func write_Buffers_UntilFlush() throws {
-            let (a, b) = try Socket.pair()
+            let (a, b) = try unixPair()
             defer { a.close(); b.close() }
             b.timeout = testTimeout
             let writer = BufferedSocket(a, chunkSize: 16)
@@ -168,7 +168,7 @@ extension SocketTests {
         }
 
         @Test func write_SendsByItself_OnceAChunkIsQueued() throws {
-            let (a, b) = try Socket.pair()
+            let (a, b) = try unixPair()
             defer { a.close(); b.close() }
             b.timeout = testTimeout
             let writer = BufferedSocket(a, chunkSize: 8)
@@ -179,7 +179,7 @@ extension SocketTests {
         }
 
         @Test func write_ThrowsConnectionReset_WhenThePeerIsGone() throws {
-            let (a, b) = try Socket.pair()
+            let (a, b) = try unixPair()
             defer { a.close() }
             b.close()
             let writer = BufferedSocket(a)

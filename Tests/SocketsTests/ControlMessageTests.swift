@@ -45,7 +45,7 @@ extension SocketTests {
 
         @Test func scmRights_PassesAPipeOverASocketPair_AndTheCopyWorks() throws {
             let baseline = openDescriptorCount()
-            let (a, b) = try Socket.pair()
+            let (a, b) = try unixPair()
             let (readEnd, writeEnd) = try Self.makePipe()
             b.timeout = testTimeout
             #expect(try a.sendMsg([bytes("fd")], control: [.fileDescriptors([writeEnd])]) == 2)
@@ -74,7 +74,7 @@ extension SocketTests {
         @Test func scmRights_PassesAConnectedSocket_ThatCanBeAdopted() throws {
             let (client, server) = try tcpPair()
             defer { server.close() }
-            let (a, b) = try Socket.pair()
+            let (a, b) = try unixPair()
             defer { a.close(); b.close() }
             b.timeout = testTimeout
             try a.sendMsg([bytes("s")], control: [.fileDescriptors([client.fileDescriptor])])
@@ -93,7 +93,7 @@ extension SocketTests {
 
         @Test func scmRights_PassesSeveralDescriptorsInOneMessage() throws {
             let baseline = openDescriptorCount()
-            let (a, b) = try Socket.pair(.unix, .datagram)
+            let (a, b) = try unixPair(.datagram)
             let pipes = try (0..<3).map { _ in try Self.makePipe() }
             try a.sendMsg([bytes("3")], control: [.fileDescriptors(pipes.map(\.1))])
             let message = try b.recvMsg(8, controlCapacity: 128)
@@ -113,7 +113,7 @@ extension SocketTests {
 
         @Test func recvMsg_ReportsControlTruncation_AndLeaksNothing() throws {
             let baseline = openDescriptorCount()
-            let (a, b) = try Socket.pair()
+            let (a, b) = try unixPair()
             let (readEnd, writeEnd) = try Self.makePipe()
             try a.sendMsg([bytes("x")], control: [.fileDescriptors([writeEnd, writeEnd, writeEnd])])
             // Room for the header and one descriptor only: the kernel closes the others.
@@ -128,7 +128,7 @@ extension SocketTests {
         }
 
         @Test func scmCredentials_AreAttached_WhenTheReceiverAsks() throws {
-            let (a, b) = try Socket.pair()
+            let (a, b) = try unixPair()
             defer { a.close(); b.close() }
             try b.setOption(level: SOL_SOCKET, name: SO_PASSCRED, value: 1)
             try a.send(bytes("who am i"))
@@ -140,7 +140,7 @@ extension SocketTests {
         }
 
         @Test func sendMsg_SendsExplicitCredentials() throws {
-            let (a, b) = try Socket.pair(.unix, .datagram)
+            let (a, b) = try unixPair(.datagram)
             defer { a.close(); b.close() }
             try b.setOption(level: SOL_SOCKET, name: SO_PASSCRED, value: 1)
             let mine = Credentials(pid: getpid(), uid: getuid(), gid: getgid())

@@ -30,7 +30,7 @@ extension SocketTests {
         }
 
         @Test func recvInto_FillsTheBuffer_AndReturnsTheCount() throws {
-            let (a, b) = try Socket.pair()
+            let (a, b) = try unixPair()
             defer { a.close(); b.close() }
             try a.sendAll(bytes("abcdef"))
             var buffer = [UInt8](repeating: 0, count: 4)
@@ -43,7 +43,7 @@ extension SocketTests {
         }
 
         @Test func tryRecv_ReturnsWouldBlock_WhenNothingIsQueued_EvenInBlockingMode() throws {
-            let (a, b) = try Socket.pair()
+            let (a, b) = try unixPair()
             defer { a.close(); b.close() }
             #expect(b.isBlocking)
             var buffer = [UInt8](repeating: 0, count: 16)
@@ -66,7 +66,7 @@ extension SocketTests {
         }
 
         @Test func recv_WithPeek_LeavesTheDataQueued() throws {
-            let (a, b) = try Socket.pair()
+            let (a, b) = try unixPair()
             defer { a.close(); b.close() }
             try a.sendAll(bytes("peekaboo"))
             #expect(try b.recv(4, flags: .peek) == bytes("peek"))
@@ -75,7 +75,7 @@ extension SocketTests {
         }
 
         @Test func recv_WithWaitAll_WaitsForTheWholeBuffer() throws {
-            let (a, b) = try Socket.pair()
+            let (a, b) = try unixPair()
             defer { a.close(); b.close() }
             b.timeout = testTimeout
             try a.sendAll(bytes("abc"))
@@ -86,7 +86,7 @@ extension SocketTests {
         }
 
         @Test func recv_WithWaitAll_ReturnsWhatArrived_AtEndOfStream() throws {
-            let (a, b) = try Socket.pair()
+            let (a, b) = try unixPair()
             defer { a.close(); b.close() }
             try a.sendAll(bytes("abc"))
             try a.shutdown(.write)
@@ -106,7 +106,7 @@ extension SocketTests {
         // MARK: send
 
         @Test func send_ReturnsTheCountTheKernelTook() throws {
-            let (a, b) = try Socket.pair()
+            let (a, b) = try unixPair()
             defer { a.close(); b.close() }
             #expect(try a.send(bytes("hello")) == 5)
             #expect(try bytes("raw").withUnsafeBytes { try a.send($0) } == 3)
@@ -117,7 +117,7 @@ extension SocketTests {
         }
 
         @Test func send_AcceptsAnySequence() throws {
-            let (a, b) = try Socket.pair()
+            let (a, b) = try unixPair()
             defer { a.close(); b.close() }
             try a.send("text".utf8)
             try a.send((UInt8(48)...UInt8(50)).lazy.map { $0 })
@@ -126,7 +126,7 @@ extension SocketTests {
         }
 
         @Test func trySend_ReturnsWouldBlock_WhenTheBufferIsFull_AndCompletesAfterTheReaderDrains() throws {
-            let (a, b) = try Socket.pair()
+            let (a, b) = try unixPair()
             defer { a.close(); b.close() }
             let block = [UInt8](repeating: 9, count: 64 * 1024)
             var sent = 0
@@ -159,7 +159,7 @@ extension SocketTests {
         }
 
         @Test func sendAll_OfNothing_ReturnsAtOnce() throws {
-            let (a, b) = try Socket.pair()
+            let (a, b) = try unixPair()
             defer { a.close(); b.close() }
             try a.sendAll([UInt8]())
             try a.sendAll(bytes("x"))
@@ -212,7 +212,7 @@ extension SocketTests {
         // MARK: messages
 
         @Test func sendMsg_GathersBuffersIntoOneStream() throws {
-            let (a, b) = try Socket.pair()
+            let (a, b) = try unixPair()
             defer { a.close(); b.close() }
             #expect(try a.sendMsg([bytes("ab"), [], bytes("c"), bytes("def")]) == 6)
             #expect(try b.recv(16) == bytes("abcdef"))

@@ -121,7 +121,7 @@ extension SocketTests {
         }
 
         @Test func close_WakesARecvBlockedInAnotherThread() throws {
-            let (a, b) = try Socket.pair()
+            let (a, b) = try unixPair()
             defer { b.close() }
             a.timeout = testTimeout
             let reader = BackgroundThread { () -> (Duration, SocketError?) in
@@ -154,7 +154,7 @@ extension SocketTests {
         }
 
         @Test func close_WakesASendBlockedOnAFullBuffer() throws {
-            let (a, b) = try Socket.pair()
+            let (a, b) = try unixPair()
             defer { b.close() }
             a.timeout = testTimeout
             let block = [UInt8](repeating: 7, count: 1 << 20)
@@ -186,7 +186,7 @@ extension SocketTests {
         }
 
         @Test func detach_Throws_WhileAnotherThreadUsesTheSocket() throws {
-            let (a, b) = try Socket.pair()
+            let (a, b) = try unixPair()
             defer { a.close(); b.close() }
             b.timeout = testTimeout
             let reader = BackgroundThread { try b.recv(16) }
@@ -272,11 +272,12 @@ extension SocketTests {
                     let (client6, server6) = try tcpPair(.inet6)
                     sockets += [client6, server6]
                 }
-                let (a, b) = try Socket.pair(.unix, .seqpacket)
+                let (a, b) = try unixPair(.seqpacket)
                 sockets += [a, b]
                 let udp = try Socket.bindDatagram(to: "127.0.0.1:0")
                 sockets.append(udp)
                 let unixListener = try Socket.listen(on: "unix:" + directory.file("s\(round).sock"))
+                unixListener.timeout = testTimeout
                 let unixClient = try Socket.connect(to: "unix:" + directory.file("s\(round).sock"), timeout: testTimeout)
                 let (unixServer, _) = try unixListener.accept()
                 sockets += [unixListener, unixClient, unixServer]

@@ -105,7 +105,7 @@ extension SocketTests {
         @Test func errorAndType_AreReadOnlyFacts() throws {
             let stream = try Socket()
             let datagram = try Socket(.inet, .datagram)
-            let (pairA, pairB) = try Socket.pair(.unix, .seqpacket)
+            let (pairA, pairB) = try unixPair(.seqpacket)
             defer { stream.close(); datagram.close(); pairA.close(); pairB.close() }
             #expect(try stream.option(.type) == .stream)
             #expect(try datagram.option(.type) == .datagram)
@@ -166,7 +166,7 @@ extension SocketTests {
         }
 
         @Test func options_WorkOnUnixSockets() throws {
-            let (a, b) = try Socket.pair()
+            let (a, b) = try unixPair()
             defer { a.close(); b.close() }
             try a.setOption(.sendBufferSize, 16 * 1024)
             #expect(try a.option(.sendBufferSize) == 32 * 1024)

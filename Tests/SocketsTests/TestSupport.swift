@@ -64,14 +64,17 @@ func tcpPair(_ family: SocketFamily = .inet) throws -> (client: Socket, server: 
     return (client, server)
 }
 
+/// A connected Unix socket pair of `type`, both ends with the test timeout.
+func unixPair(_ type: SocketType = .stream) throws -> (Socket, Socket) {
+    let (a, b) = try Socket.pair(.unix, type)
+    a.timeout = testTimeout
+    b.timeout = testTimeout
+    return (a, b)
+}
+
 /// A connected stream pair of `family`: TCP over loopback, or a Unix socketpair.
 func streamPair(_ family: SocketFamily) throws -> (Socket, Socket) {
-    if family == .unix {
-        let (a, b) = try Socket.pair(.unix, .stream)
-        a.timeout = testTimeout
-        b.timeout = testTimeout
-        return (a, b)
-    }
+    if family == .unix { return try unixPair() }
     let (client, server) = try tcpPair(family)
     return (client, server)
 }

@@ -61,7 +61,7 @@ extension SocketTests {
         }
 
         @Test func send_ThrowsTimedOut_WhenTheBufferStaysFull() throws {
-            let (a, b) = try Socket.pair()
+            let (a, b) = try unixPair()
             defer { a.close(); b.close() }
             try fill(a)
             a.timeout = Self.shortTimeout
@@ -82,7 +82,7 @@ extension SocketTests {
         }
 
         @Test func recv_ThrowsWouldBlock_WhenNonBlocking() throws {
-            let (a, b) = try Socket.pair()
+            let (a, b) = try unixPair()
             defer { a.close(); b.close() }
             b.setBlocking(false)
             let (elapsed, error) = measure { _ = try b.recv(16) }
@@ -116,7 +116,7 @@ extension SocketTests {
         }
 
         @Test func send_ThrowsWouldBlock_WhenNonBlockingAndFull() throws {
-            let (a, b) = try Socket.pair()
+            let (a, b) = try unixPair()
             defer { a.close(); b.close() }
             try fill(a)
             a.setBlocking(false)
@@ -141,7 +141,7 @@ extension SocketTests {
         }
 
         @Test func tryRecvAndTrySend_IgnoreTheTimeout() throws {
-            let (a, b) = try Socket.pair()
+            let (a, b) = try unixPair()
             defer { a.close(); b.close() }
             b.timeout = .seconds(30)
             var buffer = [UInt8](repeating: 0, count: 8)
@@ -154,7 +154,7 @@ extension SocketTests {
         }
 
         @Test func timeout_AppliesToEachCall_NotToTheSocketsLifetime() throws {
-            let (a, b) = try Socket.pair()
+            let (a, b) = try unixPair()
             defer { a.close(); b.close() }
             b.timeout = Self.shortTimeout
             expectSocketError(.timedOut) { _ = try b.recv(16) }
