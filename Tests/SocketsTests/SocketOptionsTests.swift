@@ -72,6 +72,15 @@ extension SocketTests {
             #expect(try socket.option(.linger) == nil)
         }
 
+        @Test func linger_RoundsAFractionOfASecondUp_NeverDownToAReset() throws {
+            let socket = try Socket()
+            defer { socket.close() }
+            try socket.setOption(.linger, .milliseconds(500))
+            #expect(try socket.option(.linger) == .seconds(1), "0 s would discard unsent data and reset")
+            try socket.setOption(.linger, .milliseconds(2500))
+            #expect(try socket.option(.linger) == .seconds(3))
+        }
+
         @Test func broadcast_RoundTrips_OnUDP() throws {
             let socket = try Socket(.inet, .datagram)
             defer { socket.close() }

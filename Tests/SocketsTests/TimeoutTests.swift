@@ -26,6 +26,23 @@ extension SocketTests {
             #expect(socket.timeout! > .seconds(1_000_000_000), "a huge timeout saturates instead of overflowing")
         }
 
+        @Test func timeout_Traps_WhenNegative() async {
+            await #expect(processExitsWith: .failure) {
+                let socket = try! Socket()
+                socket.timeout = .seconds(-1)
+            }
+        }
+
+        @Test func recv_Waits_WithTheLongestTimeout() throws {
+            let (a, b) = try unixPair()
+            defer { a.close(); b.close() }
+            b.timeout = .seconds(Int64.max)
+            let reader = BackgroundThread { try b.recv(16) }
+            try reader.waitUntilBlockedInPoll()
+            try a.send(bytes("eventually"))
+            #expect(try reader.join() == bytes("eventually"))
+        }
+
         @Test func recv_ThrowsTimedOut_AfterTheTimeout() throws {
             let (client, server) = try tcpPair()
             defer { client.close(); server.close() }
