@@ -74,9 +74,7 @@ func unixPair(_ type: SocketType = .stream) throws -> (Socket, Socket) {
 
 /// A connected stream pair of `family`: TCP over loopback, or a Unix socketpair.
 func streamPair(_ family: SocketFamily) throws -> (Socket, Socket) {
-    if family == .unix { return try unixPair() }
-    let (client, server) = try tcpPair(family)
-    return (client, server)
+    family == .unix ? try unixPair() : try tcpPair(family)
 }
 
 /// A port on 127.0.0.1 that nobody listens on: bound once, then closed.
@@ -87,31 +85,24 @@ func closedPort(_ family: SocketFamily = .inet) throws -> UInt16 {
     return try #require(socket.localAddress().port)
 }
 
-/// Waits up to `timeout` until `socket` has something to read (or an error or hang-up).
-func waitReadable(_ socket: Socket, timeout: Duration = testTimeout) throws {
-    var entry = pollfd(fd: socket.fileDescriptor, events: Int16(POLLIN), revents: 0)
+/// Waits up to `timeout` until poll reports `events` on `socket`; an error or a hang-up
+/// also ends the wait (with no events at all, only they do).
+func waitUntil(_ socket: Socket, polls events: Int16, timeout: Duration = testTimeout) throws {
+    var entry = pollfd(fd: socket.fileDescriptor, events: events, revents: 0)
     let milliseconds = Int32(timeout.components.seconds * 1000)
     guard Glibc.poll(&entry, 1, milliseconds) == 1 else {
-        throw HarnessFailure("socket did not become readable within \(timeout)")
+        throw HarnessFailure("poll for events \(events) timed out after \(timeout)")
     }
 }
 
-/// Waits up to `timeout` until the kernel reports an error or hang-up on `socket`
-/// (poll with no events: only `POLLERR`/`POLLHUP` wake it), e.g. the arrival of a reset.
-func waitForErrorOrHangUp(_ socket: Socket, timeout: Duration = testTimeout) throws {
-    var entry = pollfd(fd: socket.fileDescriptor, events: 0, revents: 0)
-    let milliseconds = Int32(timeout.components.seconds * 1000)
-    guard Glibc.poll(&entry, 1, milliseconds) == 1 else {
-        throw HarnessFailure("no error or hang-up on the socket within \(timeout)")
-    }
-}
+/// Waits until `socket` has something to read.
+func waitReadable(_ socket: Socket) throws { try waitUntil(socket, polls: Int16(POLLIN)) }
 
-/// Waits up to `timeout` until `socket` is writable (e.g. a non-blocking connect has finished).
-func waitWritable(_ socket: Socket, timeout: Duration = testTimeout) throws {
-    var entry = pollfd(fd: socket.fileDescriptor, events: Int16(POLLOUT), revents: 0)
-    let milliseconds = Int32(timeout.components.seconds * 1000)
-    guard Glibc.poll(&entry, 1, milliseconds) == 1 else { throw HarnessFailure("socket did not become writable within \(timeout)") }
-}
+/// Waits until `socket` is writable (e.g. a non-blocking connect has finished).
+func waitWritable(_ socket: Socket) throws { try waitUntil(socket, polls: Int16(POLLOUT)) }
+
+/// Waits until the kernel reports an error or hang-up on `socket`, e.g. the arrival of a reset.
+func waitForErrorOrHangUp(_ socket: Socket) throws { try waitUntil(socket, polls: 0) }
 
 /// Accepts the one connection queued on either listener (bounded by the test timeout).
 func acceptFromEither(_ first: Socket, _ second: Socket) throws -> Socket {
