@@ -402,7 +402,13 @@ final class ChildProcess: @unchecked Sendable {
             }
         }
         progress.unlock()
-        process.waitUntilExit()
+        while process.isRunning {
+            guard Date() < deadline else {
+                stop()
+                throw HarnessFailure("\(process.executableURL?.lastPathComponent ?? "process") closed its output but did not exit")
+            }
+            usleep(1_000)
+        }
         return output.withLock {
             ProcessOutput(status: process.terminationStatus, standardOutput: text($0.stdout), standardError: text($0.stderr))
         }
