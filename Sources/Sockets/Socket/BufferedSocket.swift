@@ -52,7 +52,9 @@ public final class BufferedSocket {
                 return line
             }
             scannedUpTo = input.count
-            guard bufferedCount <= maxLength else { throw tooLarge("readline", maxLength) }
+            // One byte more is fine when it is a `\r` whose `\n` has not arrived yet.
+            let pendingCarriageReturn = input.last == UInt8(ascii: "\r") ? 1 : 0
+            guard bufferedCount <= maxLength + pendingCarriageReturn else { throw tooLarge("readline", maxLength) }
             if try !fill() {
                 guard bufferedCount > 0 else { return nil }
                 let line = Array(input[inputStart...])

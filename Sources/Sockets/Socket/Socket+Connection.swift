@@ -81,7 +81,9 @@ extension Socket {
             switch started {
             case .success:
                 return
-            case .failure(.nowInProgress), .failure(.interrupted), .failure(.resourceTemporarilyUnavailable):
+            case .failure(.resourceTemporarilyUnavailable):
+                try retryQueuedConnect(fd, to: address)
+            case .failure(.nowInProgress), .failure(.interrupted):
                 var deadline: ContinuousClock.Instant?
                 try waitUntilReady(fd, events: Int16(POLLOUT), operation: "connect", address: address, deadline: &deadline)
                 // Poll may also wake for a signal or a spurious event; wait until the handshake is over.
@@ -108,10 +110,42 @@ extension Socket {
         }
     }
 
+    /// Retries a connect that failed with `EAGAIN` — a Unix-domain listener's queue is
+    /// full — until it gets through, the timeout expires or the socket is closed. No poll
+    /// event announces room in the queue, so it pauses between attempts (1 ms, growing to 50 ms).
+    private func retryQueuedConnect(_ fd: Int32, to address: SocketAddress) throws(SocketError) {
+        let mode = timeoutNanoseconds.load(ordering: .relaxed)
+        guard mode != 0 else { throw SocketError("connect", errno: .resourceTemporarilyUnavailable, address: address) }
+        let deadline = mode > 0 ? ContinuousClock.now.advanced(by: .nanoseconds(mode)) : nil
+        var pause = Duration.milliseconds(1)
+        while true {
+            var wait = pause
+            if let deadline {
+                let left = ContinuousClock.now.duration(to: deadline)
+                guard left > .zero else { throw SocketError(.timedOut, operation: "connect", address: address) }
+                wait = min(wait, left)
+            }
+            // An unconnected Unix stream socket always polls as hung up, so the pause polls
+            // no descriptor at all (poll ignores a negative one): a plain sleep.
+            _ = Syscall.poll(-1, events: 0, timeoutMilliseconds: Self.milliseconds(rounding: wait))
+            if descriptor.isClosed { throw SocketError(.closed, operation: "connect", address: address) }
+            let result = try address.withSockAddr { pointer, length throws(SocketError) in
+                Syscall.connect(fd, pointer, length)
+            }
+            switch result {
+            case .success: return
+            case .failure(.resourceTemporarilyUnavailable), .failure(.interrupted): pause = min(pause * 2, .milliseconds(50))
+            case .failure(let errno): throw SocketError("connect", errno: errno, address: address)
+            }
+        }
+    }
+
     /// Starts a connection without waiting for it (non-blocking connect).
     ///
     /// - Returns: `.completed` if connected at once, `.wouldBlock` while the handshake
     ///   runs: wait for writability, then check ``pendingError()``.
+    /// - Throws: ``SocketError``; kind `wouldBlock` (`EAGAIN`) when a Unix-domain
+    ///   listener's queue is full and nothing was started: try again later.
     public func startConnect(to address: SocketAddress) throws(SocketError) -> IOResult<Void> {
         try withDescriptor("connect", address) { fd throws(SocketError) in
             let started = try address.withSockAddr { pointer, length throws(SocketError) in
@@ -119,7 +153,7 @@ extension Socket {
             }
             switch started {
             case .success: return .completed(())
-            case .failure(.nowInProgress), .failure(.interrupted), .failure(.resourceTemporarilyUnavailable):
+            case .failure(.nowInProgress), .failure(.interrupted):
                 return .wouldBlock
             case .failure(let errno): throw SocketError("connect", errno: errno, address: address)
             }

@@ -35,7 +35,8 @@ extension Socket {
                             let cFlags = flags.rawValue | Int32(MSG_DONTWAIT) | Int32(MSG_CMSG_CLOEXEC)
                             let result = Syscall.recvmsg(fd, &header, cFlags)
                             if case .success = result {
-                                messageFlags = header.msg_flags
+                                // The kernel echoes MSG_CMSG_CLOEXEC in msg_flags; it is ours, not the message's.
+                                messageFlags = header.msg_flags & ~Int32(MSG_CMSG_CLOEXEC)
                                 if header.msg_namelen > 0 {
                                     sender = address.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                                         SocketAddress($0, length: header.msg_namelen)

@@ -21,11 +21,34 @@ extension Socket {
 
     /// Receives into `buffer` and returns how many bytes arrived (0: end of stream).
     ///
+    /// With `.waitAll` on a stream socket it returns only when the buffer is full, the
+    /// stream ended or a failure came after some bytes arrived (then it returns those).
+    ///
     /// The corresponding C function is `recv`; Python: `socket.recv_into(buffer)`.
     public func recv(into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = []) throws(SocketError) -> Int {
-        try blockingCall("recv", events: Int16(POLLIN)) { fd in
-            Syscall.recv(fd, buffer, flags.rawValue | Int32(MSG_DONTWAIT))
+        guard flags.contains(.waitAll), !flags.contains(.peek), type == .stream else {
+            return try blockingCall("recv", events: Int16(POLLIN)) { fd in
+                Syscall.recv(fd, buffer, flags.rawValue | Int32(MSG_DONTWAIT))
+            }
         }
+        // MSG_WAITALL has no effect together with MSG_DONTWAIT, so the waiting is done here.
+        var deadline: ContinuousClock.Instant?
+        var filled = 0
+        while filled < buffer.count {
+            let rest = UnsafeMutableRawBufferPointer(rebasing: buffer[filled...])
+            let count: Int
+            do {
+                count = try blockingCall("recv", events: Int16(POLLIN), deadline: &deadline) { fd in
+                    Syscall.recv(fd, rest, flags.rawValue | Int32(MSG_DONTWAIT))
+                }
+            } catch {
+                if filled > 0 { return filled }
+                throw error
+            }
+            if count == 0 { break }
+            filled += count
+        }
+        return filled
     }
 
     /// Receives whatever is already queued, without waiting, whatever the timeout mode.

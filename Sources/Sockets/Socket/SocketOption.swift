@@ -96,13 +96,16 @@ extension SocketOption where Value == Duration {
 
 extension SocketOption where Value == Duration? {
     /// What close does with unsent data (`SO_LINGER`): nil = return at once and send in the
-    /// background (default); a duration = wait up to that long; `.zero` = discard and reset.
+    /// background (default); a duration = wait up to that long, in whole seconds rounded up;
+    /// `.zero` = discard and reset.
     public static var linger: Self {
         Self(level: SOL_SOCKET, name: SO_LINGER,
              encode: { value in
                  var setting = Glibc.linger()
                  setting.l_onoff = value == nil ? 0 : 1
-                 setting.l_linger = Int32(clamping: value?.components.seconds ?? 0)
+                 // Rounded up: truncating 0.5 s to 0 would turn a graceful close into a reset.
+                 let (seconds, attoseconds) = value?.components ?? (0, 0)
+                 setting.l_linger = Int32(clamping: attoseconds > 0 ? seconds + 1 : seconds)
                  return withUnsafeBytes(of: setting) { Array($0) }
              },
              decode: { bytes in

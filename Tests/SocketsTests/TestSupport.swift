@@ -1,0 +1,443 @@
+import Foundation
+import Synchronization
+import Testing
+import Sockets
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Every socket suite is nested here and runs serially: the tests count the process's
+/// open descriptors and measure timeouts, which tests running alongside would disturb.
+/// A test that opens descriptors belongs inside this suite.
+@Suite(.serialized)
+enum SocketTests {}
+
+/// A failure of the test harness itself (a thread or process that did not finish in time).
+struct HarnessFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+// MARK: - Addresses and connections
+
+/// Whether `::1` can be bound here; IPv6 tests are skipped with a reason when it cannot.
+let isIPv6LoopbackAvailable: Bool = {
+    guard let probe = try? Socket(.inet6, .stream) else { return false }
+    defer { probe.close() }
+    return (try? probe.bind(to: .ipv6(.loopback, port: 0))) != nil
+}()
+
+/// Skips the current test when `family` is IPv6 and `::1` is unavailable.
+func requireLoopback(_ family: SocketFamily) throws {
+    if family == .inet6 && !isIPv6LoopbackAvailable {
+        try Test.cancel("::1 is not configured on this host; IPv6 loopback tests skipped")
+    }
+}
+
+/// `127.0.0.1:port` or `[::1]:port`.
+func loopback(_ family: SocketFamily, port: UInt16 = 0) -> SocketAddress {
+    family == .inet6 ? .ipv6(.loopback, port: port) : .ipv4(.loopback, port: port)
+}
+
+/// The timeout given to every test socket, so that no wait is unbounded.
+let testTimeout: Duration = .seconds(10)
+
+/// A listening TCP socket on the loopback address of `family`, on a free port.
+func makeListener(_ family: SocketFamily = .inet, backlog: Int = 16) throws -> Socket {
+    let listener = try Socket(family, .stream)
+    listener.timeout = testTimeout
+    try listener.bind(to: loopback(family))
+    try listener.listen(backlog: backlog)
+    return listener
+}
+
+/// A connected TCP pair over the loopback of `family` (the listener is closed again).
+func tcpPair(_ family: SocketFamily = .inet) throws -> (client: Socket, server: Socket) {
+    let listener = try makeListener(family)
+    defer { listener.close() }
+    let client = try Socket(family, .stream)
+    client.timeout = testTimeout
+    try client.connect(to: listener.localAddress())
+    let (server, _) = try listener.accept()
+    server.timeout = testTimeout
+    return (client, server)
+}
+
+/// A connected Unix socket pair of `type`, both ends with the test timeout.
+func unixPair(_ type: SocketType = .stream) throws -> (Socket, Socket) {
+    let (a, b) = try Socket.pair(.unix, type)
+    a.timeout = testTimeout
+    b.timeout = testTimeout
+    return (a, b)
+}
+
+/// A connected stream pair of `family`: TCP over loopback, or a Unix socketpair.
+func streamPair(_ family: SocketFamily) throws -> (Socket, Socket) {
+    family == .unix ? try unixPair() : try tcpPair(family)
+}
+
+/// A port on 127.0.0.1 that nobody listens on: bound once, then closed.
+func closedPort(_ family: SocketFamily = .inet) throws -> UInt16 {
+    let socket = try Socket(family, .stream)
+    defer { socket.close() }
+    try socket.bind(to: loopback(family))
+    return try #require(socket.localAddress().port)
+}
+
+/// Waits up to `timeout` until poll reports `events` on `socket`; an error or a hang-up
+/// also ends the wait (with no events at all, only they do).
+func waitUntil(_ socket: Socket, polls events: Int16, timeout: Duration = testTimeout) throws {
+    var entry = pollfd(fd: socket.fileDescriptor, events: events, revents: 0)
+    let milliseconds = Int32(timeout.components.seconds * 1000)
+    guard Glibc.poll(&entry, 1, milliseconds) == 1 else {
+        throw HarnessFailure("poll for events \(events) timed out after \(timeout)")
+    }
+}
+
+/// Waits until `socket` has something to read.
+func waitReadable(_ socket: Socket) throws { try waitUntil(socket, polls: Int16(POLLIN)) }
+
+/// Waits until `socket` is writable (e.g. a non-blocking connect has finished).
+func waitWritable(_ socket: Socket) throws { try waitUntil(socket, polls: Int16(POLLOUT)) }
+
+/// Waits until the kernel reports an error or hang-up on `socket`, e.g. the arrival of a reset.
+func waitForErrorOrHangUp(_ socket: Socket) throws { try waitUntil(socket, polls: 0) }
+
+/// Accepts the one connection queued on either listener (bounded by the test timeout).
+func acceptFromEither(_ first: Socket, _ second: Socket) throws -> Socket {
+    var entries = [pollfd(fd: first.fileDescriptor, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: second.fileDescriptor, events: Int16(POLLIN), revents: 0)]
+    guard Glibc.poll(&entries, 2, 10_000) > 0 else { throw HarnessFailure("no connection arrived") }
+    let ready = entries[0].revents != 0 ? first : second
+    guard case .completed(let (socket, _)) = try ready.tryAccept() else {
+        throw HarnessFailure("poll said readable but accept would block")
+    }
+    return socket
+}
+
+/// Bytes of text.
+func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
+
+/// Text of bytes.
+func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
+
+// MARK: - Errors
+
+/// Runs `body` and expects it to throw a ``SocketError`` of `kind`; returns the error.
+@discardableResult
+func expectSocketError(
+    _ kind: SocketError.Kind, sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: () throws -> Void
+) -> SocketError? {
+    do {
+        try body()
+        Issue.record("expected a SocketError of kind \(kind), but nothing was thrown", sourceLocation: sourceLocation)
+        return nil
+    } catch let error as SocketError {
+        #expect(error.kind == kind, "\(error)", sourceLocation: sourceLocation)
+        return error
+    } catch {
+        Issue.record("expected a SocketError of kind \(kind), got \(error)", sourceLocation: sourceLocation)
+        return nil
+    }
+}
+
+// MARK: - Time
+
+/// How long `body` takes, and what it threw.
+func measure(_ body: () throws -> Void) -> (Duration, SocketError?) {
+    let start = ContinuousClock.now
+    do {
+        try body()
+        return (start.duration(to: .now), nil)
+    } catch let error as SocketError {
+        return (start.duration(to: .now), error)
+    } catch {
+        Issue.record("expected a SocketError, got \(error)")
+        return (start.duration(to: .now), nil)
+    }
+}
+
+// MARK: - Descriptors
+
+/// The number of descriptors open in this process (the entries of `/proc/self/fd`,
+/// not counting the one used to list them).
+func openDescriptorCount() -> Int {
+    guard let directory = opendir("/proc/self/fd") else { return -1 }
+    defer { closedir(directory) }
+    var count = 0
+    while let entry = readdir(directory) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        if name != "." && name != ".." { count += 1 }
+    }
+    return count - 1
+}
+
+/// Whether `fd` is an open descriptor.
+func isOpen(_ fd: Int32) -> Bool {
+    fcntl(fd, F_GETFD) != -1
+}
+
+/// Whether `fd` has close-on-exec set.
+func isCloseOnExec(_ fd: Int32) -> Bool {
+    fcntl(fd, F_GETFD) & FD_CLOEXEC != 0
+}
+
+/// Whether `fd` is in non-blocking mode.
+func isNonBlocking(_ fd: Int32) -> Bool {
+    fcntl(fd, F_GETFL) & O_NONBLOCK != 0
+}
+
+// MARK: - Files
+
+/// A fresh directory under /tmp for Unix socket paths; removed by ``remove()``.
+final class TemporaryDirectory {
+    let path: String
+
+    init() throws {
+        var template = Array("/tmp/sockets-tests-XXXXXX".utf8CString)
+        guard let created = mkdtemp(&template) else { throw HarnessFailure("mkdtemp failed") }
+        path = String(cString: created)
+    }
+
+    /// A path inside the directory.
+    func file(_ name: String) -> String { path + "/" + name }
+
+    /// Removes the directory and everything in it.
+    func remove() {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}
+
+/// A random abstract Unix socket name, unique to this test run.
+func uniqueAbstractName(_ label: String) -> [UInt8] {
+    bytes("sockets-tests-\(getpid())-\(label)-\(UInt64.random(in: 0...UInt64.max))")
+}
+
+// MARK: - Threads
+
+/// Runs a closure on a thread of its own (never on the Swift concurrency pool, so it
+/// may block) and hands back its result with a bounded ``join(timeout:)``.
+final class BackgroundThread<Value: Sendable>: Sendable {
+    private let finished = DispatchSemaphore(value: 0)
+    private let started = DispatchSemaphore(value: 0)
+    private let state = Mutex<(threadID: pid_t, result: Result<Value, any Error>?)>((0, nil))
+
+    init(_ body: @escaping @Sendable () throws -> Value) {
+        Thread.detachNewThread { [self] in
+            let threadID = currentThreadID()
+            state.withLock { $0.threadID = threadID }
+            started.signal()
+            let result = Result { try body() }
+            state.withLock { $0.result = result }
+            finished.signal()
+        }
+        started.wait()
+    }
+
+    /// The kernel's id of the thread (for `/proc/self/task/ID`).
+    var threadID: pid_t { state.withLock { $0.threadID } }
+
+    /// Waits at most `timeout` for the closure, then returns its value or rethrows its error.
+    func join(timeout: Duration = .seconds(15)) throws -> Value {
+        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        guard finished.wait(timeout: .now() + seconds) == .success else {
+            throw HarnessFailure("background thread did not finish within \(timeout)")
+        }
+        finished.signal()
+        return try state.withLock { $0.result! }.get()
+    }
+
+    /// Waits (bounded) until the thread sleeps in `poll(2)`, i.e. is blocked in a socket call,
+    /// or has already finished (then ``join(timeout:)`` tells what it did instead of blocking).
+    ///
+    /// Reads the thread's wait channel from /proc; throws if it never gets there.
+    func waitUntilBlockedInPoll(timeout: Duration = testTimeout) throws {
+        let deadline = ContinuousClock.now + timeout
+        let wchan = "/proc/self/task/\(threadID)/wchan"
+        while ContinuousClock.now < deadline {
+            if state.withLock({ $0.result != nil }) { return }
+            if let channel = try? String(contentsOfFile: wchan, encoding: .utf8), channel.contains("poll") {
+                return
+            }
+            sched_yield()
+        }
+        throw HarnessFailure("thread \(threadID) did not block in poll within \(timeout)")
+    }
+}
+
+/// The kernel's id of the calling thread (from the `/proc/thread-self` link, `PID/task/TID`).
+func currentThreadID() -> pid_t {
+    let link = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/thread-self")) ?? ""
+    return pid_t(link.split(separator: "/").last ?? "") ?? 0
+}
+
+// MARK: - Processes
+
+/// The directory holding the built products (the test bundle, `seeds`, `sock`).
+let productsDirectory: URL = {
+    let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
+    return URL(fileURLWithPath: executable).deletingLastPathComponent()
+}()
+
+/// A built executable of this package, e.g. `sock`; the test fails if it was not built.
+func builtProduct(_ name: String) throws -> URL {
+    let url = productsDirectory.appendingPathComponent(name)
+    guard FileManager.default.isExecutableFile(atPath: url.path) else {
+        throw HarnessFailure("\(name) not found in \(productsDirectory.path); build it with `swift build`")
+    }
+    return url
+}
+
+/// The `Tests/` directory of this package.
+let testsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+
+/// What a finished process printed and how it exited.
+struct ProcessOutput {
+    var status: Int32
+    var standardOutput: String
+    var standardError: String
+    var outputLines: [String] { standardOutput.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
+}
+
+/// A child process whose output is collected by threads of its own; stopped by ``stop()``.
+final class ChildProcess: @unchecked Sendable {
+    private let process = Process()
+    private let outputPipe = Pipe()
+    private let errorPipe = Pipe()
+    private let inputPipe = Pipe()
+    private let output = Mutex<(stdout: [UInt8], stderr: [UInt8], stdoutClosed: Bool, stderrClosed: Bool)>(([], [], false, false))
+    private let progress = NSCondition()
+
+    /// Starts `executable` with `arguments`; `input` is written to its stdin, which is then closed.
+    init(_ executable: URL, _ arguments: [String], input: [UInt8] = []) throws {
+        process.executableURL = executable
+        process.arguments = arguments
+        process.standardOutput = outputPipe
+        process.standardError = errorPipe
+        process.standardInput = inputPipe
+        try runWithSignalsUnblocked(process)
+        collect(outputPipe.fileHandleForReading, isError: false)
+        collect(errorPipe.fileHandleForReading, isError: true)
+        let writer = inputPipe.fileHandleForWriting
+        let data = Data(input)
+        Thread.detachNewThread {
+            try? writer.write(contentsOf: data)
+            try? writer.close()
+        }
+    }
+
+    var processIdentifier: Int32 { process.processIdentifier }
+
+    /// Starts `process` from a thread that blocks no signal.
+    ///
+    /// A child inherits the signal mask of the thread that spawns it, and the threads
+    /// Swift concurrency runs tests on block nearly every signal: a server started from
+    /// one would never see the SIGTERM of ``stop()``.
+    private func runWithSignalsUnblocked(_ process: Process) throws {
+        let done = DispatchSemaphore(value: 0)
+        let failure = Mutex<(any Error)?>(nil)
+        Thread.detachNewThread {
+            var none = sigset_t()
+            sigemptyset(&none)
+            pthread_sigmask(SIG_SETMASK, &none, nil)
+            do {
+                try process.run()
+            } catch {
+                failure.withLock { $0 = error }
+            }
+            done.signal()
+        }
+        done.wait()
+        if let error = failure.withLock({ $0 }) { throw error }
+    }
+
+    private func collect(_ handle: FileHandle, isError: Bool) {
+        Thread.detachNewThread { [self] in
+            while true {
+                let chunk = handle.availableData
+                progress.lock()
+                output.withLock {
+                    if chunk.isEmpty {
+                        if isError { $0.stderrClosed = true } else { $0.stdoutClosed = true }
+                    } else if isError {
+                        $0.stderr += chunk
+                    } else {
+                        $0.stdout += chunk
+                    }
+                }
+                progress.broadcast()
+                progress.unlock()
+                if chunk.isEmpty { return }
+            }
+        }
+    }
+
+    /// Waits at most `timeout` for a complete stdout line satisfying `predicate` and returns it.
+    func waitForLine(timeout: Duration = testTimeout, where predicate: (String) -> Bool) throws -> String {
+        let deadline = Date().addingTimeInterval(Double(timeout.components.seconds))
+        progress.lock()
+        defer { progress.unlock() }
+        while true {
+            let (stdout, closed) = output.withLock { ($0.stdout, $0.stdoutClosed) }
+            let lines = text(stdout).split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+            if let line = lines.first(where: { predicate(String($0)) }) { return String(line) }
+            if closed { throw HarnessFailure("stdout ended without the expected line; it was: \(text(stdout))") }
+            if !progress.wait(until: deadline) {
+                throw HarnessFailure("no expected line on stdout within \(timeout); it was: \(text(stdout))")
+            }
+        }
+    }
+
+    /// Waits at most `timeout` for the process to exit and its output to end.
+    func waitForExit(timeout: Duration = testTimeout) throws -> ProcessOutput {
+        let deadline = Date().addingTimeInterval(Double(timeout.components.seconds))
+        progress.lock()
+        while !(output.withLock { $0.stdoutClosed && $0.stderrClosed }) {
+            if !progress.wait(until: deadline) {
+                progress.unlock()
+                stop()
+                throw HarnessFailure("\(process.executableURL?.lastPathComponent ?? "process") did not exit within \(timeout)")
+            }
+        }
+        progress.unlock()
+        while process.isRunning {
+            guard Date() < deadline else {
+                stop()
+                throw HarnessFailure("\(process.executableURL?.lastPathComponent ?? "process") closed its output but did not exit")
+            }
+            usleep(1_000)
+        }
+        return output.withLock {
+            ProcessOutput(status: process.terminationStatus, standardOutput: text($0.stdout), standardError: text($0.stderr))
+        }
+    }
+
+    /// Stops the process by its PID (SIGTERM, then SIGKILL if it is still there after 5 s).
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = ContinuousClock.now + .seconds(5)
+        while process.isRunning && ContinuousClock.now < deadline {
+            usleep(1_000)
+        }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+}
+
+/// Runs `executable` to completion (at most `timeout`) with `input` on stdin.
+func run(_ executable: URL, _ arguments: [String], input: String = "", timeout: Duration = .seconds(20)) throws -> ProcessOutput {
+    let child = try ChildProcess(executable, arguments, input: bytes(input))
+    return try child.waitForExit(timeout: timeout)
+}
+
+/// The `python3` executable, found on PATH.
+func python3() throws -> URL {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+    for directory in path.split(separator: ":") {
+        let candidate = URL(fileURLWithPath: String(directory)).appendingPathComponent("python3")
+        if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+    }
+    throw HarnessFailure("python3 not found on PATH")
+}
