@@ -39,11 +39,13 @@ extension SocketTests {
             #expect(result.standardError.contains("nosuch.invalid"))
         }
 
-        @Test func resolve_FailsWithUsage_WithoutAHost() throws {
+        @Test func resolve_FailsWithOneLine_WithoutAHost() throws {
             let result = try run(try builtProduct("sock"), ["resolve"])
             #expect(result.status != 0)
             #expect(result.standardOutput.isEmpty)
-            #expect(result.standardError.contains("Usage: sock resolve"))
+            #expect(result.standardError.hasPrefix("sock: "))
+            #expect(result.standardError.contains("<host>"))
+            #expect(result.standardError.split(separator: "\n").count == 1)
         }
     }
 }
