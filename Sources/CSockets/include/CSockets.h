@@ -6,6 +6,10 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include <sys/socket.h>
+#ifdef __linux__
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#endif
 
 int csockets_accept4(int fd, struct sockaddr *address, socklen_t *length, int flags);
 /// `struct mmsghdr`, which the Glibc module hides behind _GNU_SOURCE.

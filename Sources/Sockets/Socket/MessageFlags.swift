@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import CSockets
 
 /// Flags for send and receive calls (C: `MSG_*`; Python: `socket.MSG_PEEK`, …).
 public struct MessageFlags: OptionSet, Hashable, Sendable {
