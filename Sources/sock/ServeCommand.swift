@@ -1,5 +1,8 @@
 import ArgumentParser
 import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
 import ServiceLifecycle
 import Services
 import Sockets
@@ -36,8 +39,11 @@ struct ServeCommand: AsyncParsableCommand {
                 maxConnections: maxConnections, idleTimeout: .milliseconds(Int64(idleTimeout * 1000))),
             logger: logger,
             handler: EchoService.serve)
-        print("listening on \(try listener.localAddress())")
+        let address = try listener.localAddress()
+        print("listening on \(address)")
         flushStandardOutput()
+        // SPEC §4: on exit the unix socket file goes away with the server.
+        defer { if case .unix(let path) = address, !path.isEmpty { unlink(path) } }
         let group = ServiceGroup(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
     }
