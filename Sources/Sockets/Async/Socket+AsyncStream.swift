@@ -24,7 +24,8 @@ extension Socket {
         let fd = descriptor.raw
         while true {
             let sequence = registration.sequence(.read)
-            if sequence != registration.drainedAtReadSequence.load(ordering: .relaxed) {
+            if sequence != registration.drainedAtReadSequence.load(ordering: .relaxed)
+                || registration.inputEnded.load(ordering: .relaxed) {
                 switch Syscall.recv(fd, buffer, Int32(MSG_DONTWAIT)) {
                 case .success(let count):
                     if count > 0 && count < buffer.count && type == .stream {

@@ -144,7 +144,8 @@ public final class Reactor: TaskExecutor, Sendable {
                     let hangUp = mask & (EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0
                     registration.handle(
                         readable: hangUp || mask & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLPRI.rawValue) != 0,
-                        writable: hangUp || mask & EPOLLOUT.rawValue != 0)
+                        writable: hangUp || mask & EPOLLOUT.rawValue != 0,
+                        inputEnded: hangUp || mask & EPOLLRDHUP.rawValue != 0)
                 }
                 ready.removeAll(keepingCapacity: true)
             }

@@ -36,6 +36,10 @@ final class ReactorRegistration: Sendable {
     /// The read sequence at which a stream read came back short, i.e. drained the socket:
     /// until the sequence moves, another read would only return `EAGAIN`.
     let drainedAtReadSequence = Atomic<UInt64>(.max)
+    /// Set once an event reported end of stream, a hang-up or an error. From then on a short
+    /// read no longer means the next one would block: it returns end of stream or the error,
+    /// and no further event will announce it.
+    let inputEnded = Atomic<Bool>(false)
     private let state = Mutex(State())
     private let nextWaiterID = Atomic<UInt64>(0)
 
@@ -90,7 +94,8 @@ final class ReactorRegistration: Sendable {
     }
 
     /// Called by the reactor thread for an epoll event.
-    func handle(readable: Bool, writable: Bool) {
+    func handle(readable: Bool, writable: Bool, inputEnded ended: Bool) {
+        if ended { inputEnded.store(true, ordering: .relaxed) }
         if readable { readSequence.add(1, ordering: .releasing) }
         if writable { writeSequence.add(1, ordering: .releasing) }
         let woken = state.withLock { state in
