@@ -56,7 +56,10 @@ let package = Package(
         ),
         // The seed tutorials' programs, written with the Sockets API.
         .executableTarget(name: "seeds", dependencies: ["Sockets"], path: "Examples/seeds"),
-        .testTarget(name: "SocketsTests", dependencies: ["Sockets"]),
+        .testTarget(
+            name: "SocketsTests",
+            dependencies: ["Sockets", "Services", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(
             name: "FramingTests",
             dependencies: [
