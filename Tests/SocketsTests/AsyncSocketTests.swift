@@ -286,6 +286,7 @@ extension AsyncTests {
             listener.close()
             let error = try await AsyncTest.failure(of: acceptor, within: .seconds(2))
             #expect((error as? SocketError)?.kind == .closed, "\(error)")
+            #expect((error as? SocketError)?.operation == "accept", "the error names the call that was waiting")
             let refused = await #expect(throws: SocketError.self) { _ = try await AsyncTest.connect(to: address) }
             #expect(refused?.kind == .connectionRefused)
             await AsyncTest.expectDescriptors(backTo: baseline)

@@ -167,6 +167,7 @@ extension AsyncTests {
             }
             let elapsed = ContinuousClock.now - start
             #expect(error?.kind == .timedOut)
+            #expect(error?.operation == "read", "the error names the call that timed out")
             #expect(elapsed >= .milliseconds(50))
             // The socket is still usable after a timeout.
             try b.sendAll(AsyncTest.bytes("after"))
