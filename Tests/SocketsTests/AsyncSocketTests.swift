@@ -221,6 +221,11 @@ extension AsyncTests {
         @Test func cancel_WhileConnecting_ThrowsCancellationError() async throws {
             let baseline = await AsyncTest.descriptorBaseline()
             let saturated = try await AsyncSaturatedListener()
+            // First make sure a connect to it really hangs.
+            let hung = await #expect(throws: SocketError.self) {
+                _ = try await AsyncTest.connect(to: saturated.address, within: .milliseconds(50))
+            }
+            try #require(hung?.kind == .timedOut)
             let client = try Socket(.inet, .stream)
             let connector = await AsyncTest.startParked { try await client.connect(to: saturated.address) }
             connector.cancel()
