@@ -7,7 +7,7 @@ extension AsyncTests {
     @Suite struct AsyncDatagramTests {
         @Test(arguments: ["127.0.0.1", "[::1]"])
         func datagrams_DeliversABurst_InOrder_WithSenderTruncationAndEmptyOnes(host: String) async throws {
-            let baseline = await AsyncTest.descriptorBaseline()
+            let baseline = try await AsyncTest.descriptorBaseline()
             let receiver = try Socket.bindDatagram(to: "\(host):0")
             let client = try Socket.bindDatagram(to: "\(host):0")
             let receiverAddress = try receiver.localAddress()
@@ -16,7 +16,7 @@ extension AsyncTests {
             let oversize = (0..<100).map { UInt8($0) }
             let expectedCount = burst.count + 2
 
-            let collector = await AsyncTest.startParked {
+            let collector = try await AsyncTest.startParked {
                 var received: [Datagram] = []
                 for try await datagram in receiver.datagrams(maximumSize: 64, batch: 16) {
                     received.append(datagram)
@@ -72,7 +72,7 @@ extension AsyncTests {
             #expect(error?.kind == .timedOut)
             #expect(ContinuousClock.now - start >= .milliseconds(50))
 
-            let waiting = await AsyncTest.startParked {
+            let waiting = try await AsyncTest.startParked {
                 let (count, sender, truncated) = try await receiver.receive(into: buffer.pointer)
                 return (count, sender, truncated, Array(buffer.pointer[..<count]))
             }
@@ -87,7 +87,7 @@ extension AsyncTests {
         @Test func datagrams_Cancelled_ThrowsCancellationError() async throws {
             let receiver = try Socket.bindDatagram(to: "127.0.0.1:0")
             defer { receiver.close() }
-            let collector = await AsyncTest.startParked {
+            let collector = try await AsyncTest.startParked {
                 for try await _ in receiver.datagrams() {}
             }
             collector.cancel()
@@ -96,7 +96,7 @@ extension AsyncTests {
 
         @Test func datagrams_Closed_ThrowsClosed() async throws {
             let receiver = try Socket.bindDatagram(to: "127.0.0.1:0")
-            let collector = await AsyncTest.startParked {
+            let collector = try await AsyncTest.startParked {
                 for try await _ in receiver.datagrams() {}
             }
             receiver.close()

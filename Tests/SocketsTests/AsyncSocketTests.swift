@@ -17,7 +17,7 @@ extension AsyncTests {
         // MARK: Reading and writing
 
         @Test func readAndWrite_TransferFourMegabytes_Intact() async throws {
-            let baseline = await AsyncTest.descriptorBaseline()
+            let baseline = try await AsyncTest.descriptorBaseline()
             let (listener, address) = try AsyncTest.listener()
             let client = try await AsyncTest.connect(to: address)
             let (server, _) = try await listener.accept(deadline: AsyncTest.deadline())
@@ -39,7 +39,7 @@ extension AsyncTests {
         @Test func read_ReturnsEmpty_AtEndOfStream() async throws {
             let (a, b) = try Socket.pair()
             defer { a.close() }
-            let reader = await AsyncTest.startParked { try await a.read(upTo: 10) }
+            let reader = try await AsyncTest.startParked { try await a.read(upTo: 10) }
             try b.shutdown(.write)
             #expect(try await AsyncTest.withTimeout { try await reader.value }.isEmpty)
             b.close()
@@ -60,7 +60,7 @@ extension AsyncTests {
         @Test func write_ThrowsConnectionReset_WhenThePeerIsGone() async throws {
             let (a, b) = try Socket.pair()
             defer { a.close() }
-            let writer = await AsyncTest.startParked { try await a.write(Self.flood) }
+            let writer = try await AsyncTest.startParked { try await a.write(Self.flood) }
             b.close()
             let error = try await AsyncTest.failure(of: writer)
             #expect((error as? SocketError)?.kind == .connectionReset, "\(error)")
@@ -82,7 +82,7 @@ extension AsyncTests {
         // MARK: Accepting and connecting
 
         @Test func connections_YieldsEachClient_WithItsAddress() async throws {
-            let baseline = await AsyncTest.descriptorBaseline()
+            let baseline = try await AsyncTest.descriptorBaseline()
             let (listener, address) = try AsyncTest.listener()
             var clients: [Socket] = []
             for _ in 0..<3 { clients.append(try await AsyncTest.connect(to: address)) }
@@ -166,7 +166,7 @@ extension AsyncTests {
         }
 
         @Test func connect_ThrowsTimedOut_WhenTheHandshakeHangs() async throws {
-            let baseline = await AsyncTest.descriptorBaseline()
+            let baseline = try await AsyncTest.descriptorBaseline()
             let saturated = try await AsyncSaturatedListener()
             let start = ContinuousClock.now
             let error = try await AsyncTest.withTimeout {
@@ -186,7 +186,7 @@ extension AsyncTests {
         @Test func cancel_WhileReading_ThrowsCancellationError() async throws {
             let (a, b) = try Socket.pair()
             defer { a.close(); b.close() }
-            let reader = await AsyncTest.startParked { try await a.read(upTo: 10) }
+            let reader = try await AsyncTest.startParked { try await a.read(upTo: 10) }
             reader.cancel()
             let error = try await AsyncTest.failure(of: reader, within: .seconds(2))
             #expect(error is CancellationError, "\(error)")
@@ -198,7 +198,7 @@ extension AsyncTests {
         @Test func cancel_WhileWritingToAFullBuffer_ThrowsCancellationError() async throws {
             let (a, b) = try Socket.pair()
             defer { a.close(); b.close() }
-            let writer = await AsyncTest.startParked { try await a.write(Self.flood) }
+            let writer = try await AsyncTest.startParked { try await a.write(Self.flood) }
             writer.cancel()
             let error = try await AsyncTest.failure(of: writer, within: .seconds(2))
             #expect(error is CancellationError, "\(error)")
@@ -207,7 +207,7 @@ extension AsyncTests {
         @Test func cancel_WhileAccepting_ThrowsCancellationError() async throws {
             let (listener, address) = try AsyncTest.listener()
             defer { listener.close() }
-            let acceptor = await AsyncTest.startParked { try await listener.accept() }
+            let acceptor = try await AsyncTest.startParked { try await listener.accept() }
             acceptor.cancel()
             let error = try await AsyncTest.failure(of: acceptor, within: .seconds(2))
             #expect(error is CancellationError, "\(error)")
@@ -219,7 +219,7 @@ extension AsyncTests {
         }
 
         @Test func cancel_WhileConnecting_ThrowsCancellationError() async throws {
-            let baseline = await AsyncTest.descriptorBaseline()
+            let baseline = try await AsyncTest.descriptorBaseline()
             let saturated = try await AsyncSaturatedListener()
             // First make sure a connect to it really hangs.
             let hung = await #expect(throws: SocketError.self) {
@@ -227,14 +227,14 @@ extension AsyncTests {
             }
             try #require(hung?.kind == .timedOut)
             let client = try Socket(.inet, .stream)
-            let connector = await AsyncTest.startParked { try await client.connect(to: saturated.address) }
+            let connector = try await AsyncTest.startParked { try await client.connect(to: saturated.address) }
             connector.cancel()
             let error = try await AsyncTest.failure(of: connector, within: .seconds(2))
             #expect(error is CancellationError, "\(error)")
             client.close()
 
             // The String form closes the socket it made.
-            let named = await AsyncTest.startParked {
+            let named = try await AsyncTest.startParked {
                 try await Socket.connect(to: saturated.address.description)
             }
             named.cancel()
@@ -246,10 +246,10 @@ extension AsyncTests {
         // MARK: Close while waiting
 
         @Test func close_WhileReading_WakesTheReaderWithClosed_AndAReusedNumberIsNotConfused() async throws {
-            let baseline = await AsyncTest.descriptorBaseline()
+            let baseline = try await AsyncTest.descriptorBaseline()
             let (old, oldPeer) = try AsyncTest.highPair()
             let number = old.fileDescriptor
-            let oldReader = await AsyncTest.startParked { try await old.read(upTo: 100) }
+            let oldReader = try await AsyncTest.startParked { try await old.read(upTo: 100) }
             old.close()
             let error = try await AsyncTest.failure(of: oldReader, within: .seconds(2))
             #expect((error as? SocketError)?.kind == .closed, "\(error)")
@@ -258,7 +258,7 @@ extension AsyncTests {
             // A new socket gets the same number and registers anew.
             let (new, newPeer) = try AsyncTest.highPair()
             #expect(new.fileDescriptor == number)
-            let newReader = await AsyncTest.startParked { try await new.read(upTo: 100) }
+            let newReader = try await AsyncTest.startParked { try await new.read(upTo: 100) }
             // The old socket object stays closed; it never reaches the new socket behind the number.
             let stale = await #expect(throws: SocketError.self) { _ = try await old.read(upTo: 100) }
             #expect(stale?.kind == .closed)
@@ -266,7 +266,7 @@ extension AsyncTests {
             try newPeer.sendAll(AsyncTest.bytes("for the new one"))
             #expect(try await AsyncTest.withTimeout { try await newReader.value } == AsyncTest.bytes("for the new one"))
             // And the new socket keeps working through further waits.
-            let again = await AsyncTest.startParked { try await new.read(upTo: 100) }
+            let again = try await AsyncTest.startParked { try await new.read(upTo: 100) }
             try newPeer.sendAll(AsyncTest.bytes("again"))
             #expect(try await AsyncTest.withTimeout { try await again.value } == AsyncTest.bytes("again"))
             for socket in [oldPeer, new, newPeer] { socket.close() }
@@ -274,9 +274,9 @@ extension AsyncTests {
         }
 
         @Test func close_WhileWriting_WakesTheWriterWithClosed() async throws {
-            let baseline = await AsyncTest.descriptorBaseline()
+            let baseline = try await AsyncTest.descriptorBaseline()
             let (a, b) = try Socket.pair()
-            let writer = await AsyncTest.startParked { try await a.write(Self.flood) }
+            let writer = try await AsyncTest.startParked { try await a.write(Self.flood) }
             a.close()
             let error = try await AsyncTest.failure(of: writer, within: .seconds(2))
             #expect((error as? SocketError)?.kind == .closed, "\(error)")
@@ -285,9 +285,9 @@ extension AsyncTests {
         }
 
         @Test func close_WhileAccepting_WakesTheAcceptorWithClosed_AndStopsListening() async throws {
-            let baseline = await AsyncTest.descriptorBaseline()
+            let baseline = try await AsyncTest.descriptorBaseline()
             let (listener, address) = try AsyncTest.listener()
-            let acceptor = await AsyncTest.startParked { try await listener.accept() }
+            let acceptor = try await AsyncTest.startParked { try await listener.accept() }
             listener.close()
             let error = try await AsyncTest.failure(of: acceptor, within: .seconds(2))
             #expect((error as? SocketError)?.kind == .closed, "\(error)")

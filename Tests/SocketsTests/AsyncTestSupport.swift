@@ -68,7 +68,7 @@ enum AsyncTest {
         while try !condition() {
             guard ContinuousClock.now < end else { throw AsyncTestFailure("\(what): not true within \(limit)") }
             // Each hop makes the reactor go round its loop once more (and drop finished deadlines).
-            await reactorBarrier()
+            try await reactorBarrier()
             try await Task.sleep(for: .milliseconds(5))
         }
     }
@@ -78,16 +78,18 @@ enum AsyncTest {
     /// A task started with the reactor as executor preference runs synchronously up to
     /// its first suspension, so after the barrier an async socket call started before
     /// it has either finished or is parked on the reactor.
-    static func reactorBarrier() async {
-        await Task(executorPreference: reactor) {}.value
+    static func reactorBarrier() async throws {
+        try await withTimeout(.seconds(10), "a job on the reactor") {
+            await Task(executorPreference: reactor) {}.value
+        }
     }
 
     /// Starts `body` on the reactor and returns once it has run up to its first suspension.
     static func startParked<T: Sendable>(
         _ body: @escaping @Sendable () async throws -> T
-    ) async -> Task<T, any Error> {
+    ) async throws -> Task<T, any Error> {
         let task = Task(executorPreference: reactor) { try await body() }
-        await reactorBarrier()
+        try await reactorBarrier()
         return task
     }
 
@@ -153,8 +155,8 @@ enum AsyncTest {
     ///
     /// Starts first what creates descriptors of its own on first use and keeps them: the
     /// reactor (epoll and eventfd) and the timer behind `Task.sleep` (a timerfd).
-    static func descriptorBaseline() async -> [Int32: String] {
-        await reactorBarrier()
+    static func descriptorBaseline() async throws -> [Int32: String] {
+        try await reactorBarrier()
         try? await Task.sleep(for: .milliseconds(1))
         return openDescriptors()
     }

@@ -11,9 +11,9 @@ extension AsyncTests {
         // MARK: Executor
 
         @Test func executor_RunsTasksOnTheReactorThread_WhenPreferred() async throws {
-            let onReactor = await Task(executorPreference: reactor) { Reactor.shared.isCurrentThread }.value
+            let onReactor = try await AsyncTest.withTimeout(onReactor: true) { Reactor.shared.isCurrentThread }
             #expect(onReactor)
-            let elsewhere = await Task.detached { Reactor.shared.isCurrentThread }.value
+            let elsewhere = try await AsyncTest.withTimeout { Reactor.shared.isCurrentThread }
             #expect(!elsewhere)
         }
 
@@ -52,7 +52,7 @@ extension AsyncTests {
         // MARK: Readiness
 
         @Test func read_ParksAfterShortReads_AndNewDataWakesIt() async throws {
-            let baseline = await AsyncTest.descriptorBaseline()
+            let baseline = try await AsyncTest.descriptorBaseline()
             let (a, b) = try Socket.pair()
             try b.sendAll(AsyncTest.bytes("0123456789"))
             let small = UnsafeMutableRawBufferPointer.allocate(byteCount: 4, alignment: 1)
@@ -65,7 +65,7 @@ extension AsyncTests {
             #expect(pieces == [AsyncTest.bytes("0123"), AsyncTest.bytes("4567"), AsyncTest.bytes("89")])
 
             // The socket is drained: the next read parks, and only new data wakes it.
-            let reader = await AsyncTest.startParked { try await a.read(upTo: 100) }
+            let reader = try await AsyncTest.startParked { try await a.read(upTo: 100) }
             try b.sendAll(AsyncTest.bytes("later"))
             let later = try await AsyncTest.withTimeout { try await reader.value }
             #expect(later == AsyncTest.bytes("later"))
@@ -89,13 +89,13 @@ extension AsyncTests {
             let (a, b) = try Socket.pair()
             defer { a.close() }
             // Register `a` and let its first event pass.
-            let first = await AsyncTest.startParked { try await a.read(upTo: 100) }
+            let first = try await AsyncTest.startParked { try await a.read(upTo: 100) }
             try b.sendAll(AsyncTest.bytes("x"))
             #expect(try await AsyncTest.withTimeout { try await first.value } == AsyncTest.bytes("x"))
             // Data and end of stream at once; the barrier lets the reactor see both first.
             try b.sendAll(AsyncTest.bytes("abc"))
             try b.shutdown(.write)
-            await AsyncTest.reactorBarrier()
+            try await AsyncTest.reactorBarrier()
             let rest = try await AsyncTest.withTimeout(.seconds(2), "reading up to the end of stream") {
                 var rest: [[UInt8]] = []
                 while true {
@@ -109,13 +109,13 @@ extension AsyncTests {
         }
 
         @Test func readiness_WakesOnlyTheSocketItBelongsTo() async throws {
-            let baseline = await AsyncTest.descriptorBaseline()
+            let baseline = try await AsyncTest.descriptorBaseline()
             let pairs = try (0..<200).map { _ in try Socket.pair() }
             var readers: [Task<[UInt8], any Error>] = []
             for (reader, _) in pairs {
                 readers.append(Task(executorPreference: reactor) { try await reader.read(upTo: 64) })
             }
-            await AsyncTest.reactorBarrier()
+            try await AsyncTest.reactorBarrier()
             for index in (0..<pairs.count).shuffled() {
                 try pairs[index].1.sendAll(AsyncTest.bytes("pair \(index)"))
             }
@@ -138,17 +138,17 @@ extension AsyncTests {
             let size = 4 << 20
             let payload = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 7) }
             let readerDone = AsyncFlag()
-            let reader = await AsyncTest.startParked {
+            let reader = try await AsyncTest.startParked {
                 defer { readerDone.set() }
                 return try await a.read(upTo: 64)
             }
-            let writer = await AsyncTest.startParked { try await a.write(payload) }
+            let writer = try await AsyncTest.startParked { try await a.write(payload) }
             let drained = try await AsyncTest.withTimeout {
                 try await b.read(exactly: size, deadline: AsyncTest.deadline(.seconds(10)))
             }
             #expect(drained == payload)
             try await AsyncTest.withTimeout { try await writer.value }
-            await AsyncTest.reactorBarrier()
+            try await AsyncTest.reactorBarrier()
             #expect(!readerDone.isSet, "write readiness must not end the read")
             try b.sendAll(AsyncTest.bytes("ping"))
             #expect(try await AsyncTest.withTimeout { try await reader.value } == AsyncTest.bytes("ping"))
@@ -177,7 +177,7 @@ extension AsyncTests {
         @Test func deadline_FarInTheFuture_DoesNotFire() async throws {
             let (a, b) = try Socket.pair()
             defer { a.close(); b.close() }
-            let reader = await AsyncTest.startParked {
+            let reader = try await AsyncTest.startParked {
                 try await a.read(upTo: 10, deadline: .now + .seconds(3600))
             }
             try await Task.sleep(for: .milliseconds(100))
@@ -188,14 +188,14 @@ extension AsyncTests {
         @Test func deadline_ExpiresOnlyItsOwnWaiter() async throws {
             let (a, b) = try Socket.pair()
             defer { a.close(); b.close() }
-            let patient = await AsyncTest.startParked { try await a.read(upTo: 10) }
-            let hasty = await AsyncTest.startParked {
+            let patient = try await AsyncTest.startParked { try await a.read(upTo: 10) }
+            let hasty = try await AsyncTest.startParked {
                 try await a.read(upTo: 10, deadline: .now + .milliseconds(50))
             }
             let error = try await AsyncTest.failure(of: hasty)
             #expect((error as? SocketError)?.kind == .timedOut)
             // A cancelled waiter's deadline must not fire on anyone else either.
-            let cancelled = await AsyncTest.startParked {
+            let cancelled = try await AsyncTest.startParked {
                 try await a.read(upTo: 10, deadline: .now + .milliseconds(50))
             }
             cancelled.cancel()
@@ -209,7 +209,7 @@ extension AsyncTests {
         /// behind: once the socket is closed its registration — which every pending
         /// deadline entry and waiter retains — is freed, and no descriptor is left open.
         @Test func deadline_ManyCompletedOperations_LeaveNothingBehind() async throws {
-            let baseline = await AsyncTest.descriptorBaseline()
+            let baseline = try await AsyncTest.descriptorBaseline()
             weak var registration: ReactorRegistration?
             try await {
                 let (a, b) = try Socket.pair()

@@ -10,7 +10,7 @@ extension AsyncTests {
         let reactor = Reactor.shared
 
         @Test func echo_ServesTwoThousandConcurrentClients() async throws {
-            let baseline = await AsyncTest.descriptorBaseline()
+            let baseline = try await AsyncTest.descriptorBaseline()
             let harness = try AsyncServerHarness()
             let clientCount = 2_000, rounds = 3
             let address = harness.address
@@ -58,7 +58,7 @@ extension AsyncTests {
         }
 
         @Test func idleTimeout_ClosesTheSilentClient_AndKeepsTheActiveOne() async throws {
-            let baseline = await AsyncTest.descriptorBaseline()
+            let baseline = try await AsyncTest.descriptorBaseline()
             let reports = AsyncMailbox<(peer: SocketAddress, timedOut: Bool)>()
             let harness = try AsyncServerHarness(configuration: ServerConfiguration(idleTimeout: .milliseconds(200))) { connection in
                 defer { reports.post((connection.peer, connection.timedOut)) }
@@ -101,7 +101,7 @@ extension AsyncTests {
         }
 
         @Test func shutdown_LetsTheRequestInFlightFinish_StopsAccepting_AndClosesIdleConnections() async throws {
-            let baseline = await AsyncTest.descriptorBaseline()
+            let baseline = try await AsyncTest.descriptorBaseline()
             let started = AsyncMailbox<Void>()
             let gate = AsyncGate()
             let harness = try AsyncServerHarness(configuration: ServerConfiguration(gracePeriod: .seconds(20))) { connection in
@@ -143,7 +143,7 @@ extension AsyncTests {
         }
 
         @Test func shutdown_ClosesAHandlerThatNeverFinishes_AfterTheGracePeriod() async throws {
-            let baseline = await AsyncTest.descriptorBaseline()
+            let baseline = try await AsyncTest.descriptorBaseline()
             let started = AsyncMailbox<Void>()
             let outcome = AsyncMailbox<String>()
             let harness = try AsyncServerHarness(configuration: ServerConfiguration(gracePeriod: .milliseconds(300))) { connection in
@@ -173,7 +173,7 @@ extension AsyncTests {
         }
 
         @Test func maxConnections_ClosesTheSixthAtOnce_AndServesTheFirstFive() async throws {
-            let baseline = await AsyncTest.descriptorBaseline()
+            let baseline = try await AsyncTest.descriptorBaseline()
             let harness = try AsyncServerHarness(configuration: ServerConfiguration(maxConnections: 5))
             var clients: [Socket] = []
             for index in 0..<5 {
@@ -205,7 +205,7 @@ extension AsyncTests {
 
         @Test func handlerError_ClosesThatConnectionOnly() async throws {
             struct Boom: Error {}
-            let baseline = await AsyncTest.descriptorBaseline()
+            let baseline = try await AsyncTest.descriptorBaseline()
             let harness = try AsyncServerHarness { connection in
                 while true {
                     let request = try await connection.read(upTo: 100)
@@ -228,7 +228,7 @@ extension AsyncTests {
         /// Clients that reset, half-close, vanish mid-write or leave at once never crash the
         /// server nor leak its descriptors, and it goes on serving.
         @Test func vanishingClients_LeaveNoConnectionAndNoDescriptorBehind() async throws {
-            let baseline = await AsyncTest.descriptorBaseline()
+            let baseline = try await AsyncTest.descriptorBaseline()
             let harness = try AsyncServerHarness()
 
             // Reset (SO_LINGER 0, then close) after a round trip, and in the middle of a message.
@@ -262,7 +262,7 @@ extension AsyncTests {
                 return false
             }
             writing.cancel()
-            _ = await writing.result
+            _ = try await AsyncTest.withTimeout(.seconds(2), "the cancelled write") { await writing.result }
             flooder.close()
 
             // Leaves at once.

@@ -13,7 +13,7 @@ extension AsyncTests {
     @Suite struct SockServeTests {
         @Test(arguments: [SIGTERM, SIGINT])
         func serveEcho_PrintsOneLine_Echoes_AndExitsZeroOnSignal(signal: Int32) async throws {
-            let baseline = await AsyncChildProcess.descriptorBaseline()
+            let baseline = try await AsyncChildProcess.descriptorBaseline()
             try await {
                 let child = try await AsyncChildProcess.sock(["serve", "echo", "--listen", "localhost:0"])
                 defer { child.kill() }
@@ -84,7 +84,7 @@ extension AsyncTests {
         /// neither exit nor spin (little CPU time while saturated), and serve again once
         /// the clients are gone.
         @Test func serveEcho_OutOfDescriptors_BacksOffAndRecovers() async throws {
-            let baseline = await AsyncTest.descriptorBaseline()
+            let baseline = try await AsyncTest.descriptorBaseline()
             let limit = 64
             let child = try await AsyncChildProcess.launch(
                 "/bin/sh",
@@ -147,12 +147,12 @@ final class AsyncChildProcess: @unchecked Sendable {
 
     /// ``AsyncTest/descriptorBaseline()`` after a first child process, which makes
     /// Foundation start what it keeps for watching children.
-    static func descriptorBaseline() async -> [Int32: String] {
+    static func descriptorBaseline() async throws -> [Int32: String] {
         if let first = try? await launch("/bin/true", []) {
             _ = try? await first.waitForExit(within: .seconds(5))
             first.closePipes()
         }
-        return await AsyncTest.descriptorBaseline()
+        return try await AsyncTest.descriptorBaseline()
     }
 
     /// The `sock` executable built next to the test bundle.
