@@ -89,9 +89,16 @@ public final class Server: Service, Sendable {
     }
 
     private func acceptLoop(_ listener: Socket) async {
+        let reserve = DescriptorReserve()
+        defer { reserve.release() }
         await withDiscardingTaskGroup { group in
             var backoff = configuration.acceptBackoff.lowerBound
             while !stopping.load(ordering: .acquiring) {
+                guard reserve.refill() else {
+                    try? await Task.sleep(for: backoff)
+                    backoff = min(backoff * 2, configuration.acceptBackoff.upperBound)
+                    continue
+                }
                 let socket: Socket
                 let peer: SocketAddress
                 do {
@@ -100,6 +107,7 @@ public final class Server: Service, Sendable {
                 } catch let error as SocketError where error.kind == .closed {
                     break
                 } catch {
+                    if (error as? SocketError)?.kind == .resourceExhausted { reserve.release() }
                     logger.warning("accept failed, retrying in \(backoff)", metadata: ["error": "\(error)"])
                     try? await Task.sleep(for: backoff)
                     backoff = min(backoff * 2, configuration.acceptBackoff.upperBound)
