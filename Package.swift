@@ -78,7 +78,10 @@ let package = Package(
             name: "echo-server", dependencies: ["Sockets"], path: "Examples/echo-server",
             swiftSettings: asyncOnCallerExecutor
         ),
-        .testTarget(name: "SocketsTests", dependencies: ["Sockets"]),
+        .testTarget(
+            name: "SocketsTests",
+            dependencies: ["Sockets", "Framing", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "ServicesTests", dependencies: ["Services", "Sockets", "Framing"]),
         // End-to-end tests that run the built `sock` binary.
         .testTarget(name: "SockTests", dependencies: ["Sockets", "Framing"]),

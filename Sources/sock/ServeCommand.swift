@@ -1,6 +1,9 @@
 import ArgumentParser
 import Framing
 import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
 import ServiceLifecycle
 import Services
 import Sockets

@@ -18,6 +18,8 @@ final class ReactorRegistration: Sendable {
         let id: UInt64
         let continuation: UnsafeContinuation<Void, any Error>
         let deadline: ReactorDeadline?
+        /// The waiting call (`read`, `accept`, …), named in the error that ends the wait.
+        let operation: String
     }
 
     private struct State: Sendable {
@@ -81,7 +83,7 @@ final class ReactorRegistration: Sendable {
                     if self.sequence(direction) != sequence { return .ready }
                     if Task.isCancelled { return .cancelled }
                     if let deadline, deadline <= .now { return .expired }
-                    let waiter = Waiter(id: id, continuation: continuation, deadline: timer)
+                    let waiter = Waiter(id: id, continuation: continuation, deadline: timer, operation: operation)
                     switch direction {
                     case .read: state.readers.append(waiter)
                     case .write: state.writers.append(waiter)
@@ -120,7 +122,8 @@ final class ReactorRegistration: Sendable {
 
     /// Resumes a waiter whose deadline passed with `timedOut`.
     func expire(_ id: UInt64, _ direction: Direction) {
-        remove(id, direction)?.continuation.resume(throwing: SocketError(.timedOut, operation: "wait"))
+        guard let waiter = remove(id, direction) else { return }
+        waiter.continuation.resume(throwing: SocketError(.timedOut, operation: waiter.operation))
     }
 
     /// Marks the registration closed and resumes every waiter with `closed`.
@@ -134,7 +137,7 @@ final class ReactorRegistration: Sendable {
         }
         woken.forEach { waiter in
             waiter.deadline?.cancel()
-            waiter.continuation.resume(throwing: SocketError(.closed, operation: "wait"))
+            waiter.continuation.resume(throwing: SocketError(.closed, operation: waiter.operation))
         }
     }
 

@@ -85,9 +85,16 @@ public final class Server: Sendable {
     }
 
     private func acceptLoop(_ listener: Socket) async {
+        let reserve = DescriptorReserve()
+        defer { reserve.release() }
         await withDiscardingTaskGroup { group in
             var backoff = configuration.acceptBackoff.lowerBound
             while !stopping.load(ordering: .acquiring) {
+                guard reserve.refill() else {
+                    try? await Task.sleep(for: backoff)
+                    backoff = min(backoff * 2, configuration.acceptBackoff.upperBound)
+                    continue
+                }
                 let socket: Socket
                 let peer: SocketAddress
                 do {
@@ -96,6 +103,7 @@ public final class Server: Sendable {
                 } catch let error as SocketError where error.kind == .closed {
                     break
                 } catch {
+                    if (error as? SocketError)?.kind == .resourceExhausted { reserve.release() }
                     logger.warning("accept failed, retrying in \(backoff)", metadata: ["error": "\(error)"])
                     try? await Task.sleep(for: backoff)
                     backoff = min(backoff * 2, configuration.acceptBackoff.upperBound)

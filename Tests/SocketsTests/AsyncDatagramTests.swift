@@ -1,0 +1,113 @@
+import Foundation
+import Testing
+@testable import Sockets
+
+extension AsyncTests {
+    /// Async datagram sockets: `datagrams()` (recvmmsg batches), `receive(into:)`, `send(_:to:)`.
+    @Suite struct AsyncDatagramTests {
+        @Test(arguments: ["127.0.0.1", "[::1]"])
+        func datagrams_DeliversABurst_InOrder_WithSenderTruncationAndEmptyOnes(host: String) async throws {
+            let baseline = try await AsyncTest.descriptorBaseline()
+            let receiver = try Socket.bindDatagram(to: "\(host):0")
+            let client = try Socket.bindDatagram(to: "\(host):0")
+            let receiverAddress = try receiver.localAddress()
+            let clientAddress = try client.localAddress()
+            let burst = (0..<100).map { AsyncTest.bytes("datagram \($0) from the burst") }
+            let oversize = (0..<100).map { UInt8($0) }
+            let expectedCount = burst.count + 2
+
+            let collector = try await AsyncTest.startParked {
+                var received: [Datagram] = []
+                for try await datagram in receiver.datagrams(maximumSize: 64, batch: 16) {
+                    received.append(datagram)
+                    if received.count == expectedCount { break }
+                }
+                return received
+            }
+            try await AsyncTest.onThread {
+                for payload in burst { _ = try client.sendTo(payload, receiverAddress) }
+                _ = try client.sendTo(oversize, receiverAddress)
+                _ = try client.sendTo([UInt8](), receiverAddress)
+            }
+            let received = try await AsyncTest.withTimeout { try await collector.value }
+
+            try #require(received.count == expectedCount)
+            #expect(received.prefix(burst.count).map(\.bytes) == burst)
+            #expect(received.allSatisfy { $0.sender == clientAddress })
+            #expect(received.prefix(burst.count).allSatisfy { !$0.truncated })
+            #expect(received[burst.count].truncated)
+            #expect(received[burst.count].bytes == Array(oversize.prefix(64)))
+            #expect(received[burst.count + 1].bytes.isEmpty)
+            #expect(!received[burst.count + 1].truncated)
+
+            // And back: send(_:to:) reaches the blocking client.
+            try await receiver.send(AsyncTest.bytes("reply"), to: clientAddress, deadline: AsyncTest.deadline())
+            try await receiver.send([UInt8](), to: clientAddress, deadline: AsyncTest.deadline())
+            client.timeout = .seconds(5)
+            let (reply, replySender) = try await AsyncTest.onThread { try client.recvFrom(100) }
+            #expect(reply == AsyncTest.bytes("reply"))
+            #expect(replySender == receiverAddress)
+            let (empty, _) = try await AsyncTest.onThread { try client.recvFrom(100) }
+            #expect(empty.isEmpty)
+
+            receiver.close()
+            client.close()
+            await AsyncTest.expectDescriptors(backTo: baseline)
+        }
+
+        @Test func receive_TimesOut_ThenReceivesWithSenderAndTruncation() async throws {
+            let receiver = try Socket.bindDatagram(to: "127.0.0.1:0")
+            let client = try Socket.bindDatagram(to: "127.0.0.1:0")
+            defer { receiver.close(); client.close() }
+            let memory = UnsafeMutableRawBufferPointer.allocate(byteCount: 8, alignment: 1)
+            defer { memory.deallocate() }
+            let buffer = AsyncSendableBuffer(memory)
+
+            let start = ContinuousClock.now
+            let error = try await AsyncTest.withTimeout {
+                await #expect(throws: SocketError.self) {
+                    _ = try await receiver.receive(into: buffer.pointer, deadline: start + .milliseconds(50))
+                }
+            }
+            #expect(error?.kind == .timedOut)
+            #expect(ContinuousClock.now - start >= .milliseconds(50))
+
+            let waiting = try await AsyncTest.startParked {
+                let (count, sender, truncated) = try await receiver.receive(into: buffer.pointer)
+                return (count, sender, truncated, Array(buffer.pointer[..<count]))
+            }
+            _ = try client.sendTo(AsyncTest.bytes("0123456789"), try receiver.localAddress())
+            let (count, sender, truncated, bytes) = try await AsyncTest.withTimeout { try await waiting.value }
+            #expect(count == 8)
+            #expect(truncated)
+            #expect(bytes == AsyncTest.bytes("01234567"))
+            #expect(sender == (try client.localAddress()))
+        }
+
+        @Test func datagrams_Cancelled_ThrowsCancellationError() async throws {
+            let receiver = try Socket.bindDatagram(to: "127.0.0.1:0")
+            defer { receiver.close() }
+            let collector = try await AsyncTest.startParked {
+                for try await _ in receiver.datagrams() {}
+            }
+            collector.cancel()
+            #expect(try await AsyncTest.failure(of: collector, within: .seconds(2)) is CancellationError)
+        }
+
+        @Test func datagrams_Closed_ThrowsClosed() async throws {
+            let receiver = try Socket.bindDatagram(to: "127.0.0.1:0")
+            let collector = try await AsyncTest.startParked {
+                for try await _ in receiver.datagrams() {}
+            }
+            receiver.close()
+            let error = try await AsyncTest.failure(of: collector, within: .seconds(2))
+            #expect((error as? SocketError)?.kind == .closed, "\(error)")
+        }
+    }
+}
+
+/// A buffer the test owns and hands to one task at a time.
+struct AsyncSendableBuffer: @unchecked Sendable {
+    let pointer: UnsafeMutableRawBufferPointer
+    init(_ pointer: UnsafeMutableRawBufferPointer) { self.pointer = pointer }
+}

@@ -1,0 +1,433 @@
+import Foundation
+import Logging
+import Synchronization
+import Testing
+@testable import Sockets
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The suites of the async layer (reactor, async sockets, server, `sock serve`).
+///
+/// Serialized: the tests count the process's descriptors, fill socket buffers and
+/// measure elapsed time, which tests running alongside would disturb. A test that
+/// opens descriptors must not run beside them.
+@Suite(.serialized, .timeLimit(.minutes(1)))
+enum AsyncTests {}
+
+/// A failure of a test's own harness: something did not happen in time.
+struct AsyncTestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Helpers for the async suites.
+enum AsyncTest {
+    static var reactor: Reactor { Reactor.shared }
+
+    // MARK: Time
+
+    /// Runs `body` in a new task and returns its result; if it has not finished after
+    /// `limit`, cancels it and throws *without waiting for it*, so a waiter that never
+    /// resumes cannot hang the test run.
+    static func withTimeout<T: Sendable>(
+        _ limit: Duration = .seconds(10), _ what: String = "the operation",
+        onReactor: Bool = false,
+        _ body: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        let operation = onReactor
+            ? Task(executorPreference: reactor) { try await body() }
+            : Task { try await body() }
+        let race = AsyncRace<T>()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                race.start(continuation, timer: Task {
+                    do { try await Task.sleep(for: limit) } catch { return }
+                    operation.cancel()
+                    race.finish(.failure(AsyncTestFailure("\(what) did not finish within \(limit)")))
+                })
+                Task { race.finish(await operation.result) }
+            }
+        } onCancel: {
+            operation.cancel()
+        }
+    }
+
+    /// A deadline `duration` from now.
+    static func deadline(_ duration: Duration = .seconds(5)) -> ContinuousClock.Instant {
+        .now + duration
+    }
+
+    /// Waits until `condition` holds, checking every few milliseconds; throws after `limit`.
+    static func eventually(
+        _ what: String, within limit: Duration = .seconds(5), _ condition: () throws -> Bool
+    ) async throws {
+        let end = ContinuousClock.now + limit
+        while try !condition() {
+            guard ContinuousClock.now < end else { throw AsyncTestFailure("\(what): not true within \(limit)") }
+            // Each hop makes the reactor go round its loop once more (and drop finished deadlines).
+            try await reactorBarrier()
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    /// Returns once every job queued on the reactor before this call has run.
+    ///
+    /// A task started with the reactor as executor preference runs synchronously up to
+    /// its first suspension, so after the barrier an async socket call started before
+    /// it has either finished or is parked on the reactor.
+    static func reactorBarrier() async throws {
+        try await withTimeout(.seconds(10), "a job on the reactor") {
+            await Task(executorPreference: reactor) {}.value
+        }
+    }
+
+    /// Starts `body` on the reactor and returns once it has run up to its first suspension.
+    static func startParked<T: Sendable>(
+        _ body: @escaping @Sendable () async throws -> T
+    ) async throws -> Task<T, any Error> {
+        let task = Task(executorPreference: reactor) { try await body() }
+        try await reactorBarrier()
+        return task
+    }
+
+    /// Awaits a task that must end with an error, within `limit`; returns that error.
+    static func failure<T: Sendable>(
+        of task: Task<T, any Error>, within limit: Duration = .seconds(5)
+    ) async throws -> any Error {
+        let result = try await withTimeout(limit, "the waiting task") { await task.result }
+        switch result {
+        case .success(let value): throw AsyncTestFailure("expected an error, the task returned \(value)")
+        case .failure(let error): return error
+        }
+    }
+
+    /// Runs blocking code on its own thread, so it never holds one of the few threads
+    /// of the cooperative pool.
+    static func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            startThread { continuation.resume(with: Result { try body() }) }
+        }
+    }
+
+    /// Starts a plain POSIX thread running `body` (a Foundation `Thread` would create a
+    /// run loop with descriptors of its own, which would upset descriptor counts).
+    static func startThread(_ body: @escaping @Sendable () -> Void) {
+        let context = Unmanaged.passRetained(AsyncThreadBody(body)).toOpaque()
+        var thread = pthread_t()
+        let status = pthread_create(&thread, nil, { context in
+            Unmanaged<AsyncThreadBody>.fromOpaque(context!).takeRetainedValue().body()
+            return nil
+        }, context)
+        precondition(status == 0, "pthread_create failed: \(status)")
+        pthread_detach(thread)
+    }
+
+    // MARK: Descriptors
+
+    /// The descriptors open in this process (the entries of `/proc/self/fd`, without the
+    /// one used to list them), with what they point to.
+    ///
+    /// Timerfds are left out: Dispatch, under `Task.sleep`, opens one per kind of timer on
+    /// first use and keeps it, and nothing in Sockets makes one.
+    static func openDescriptors() -> [Int32: String] {
+        guard let directory = opendir("/proc/self/fd") else { return [:] }
+        let listing = dirfd(directory)
+        var result: [Int32: String] = [:]
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard let fd = Int32(name), fd != listing else { continue }
+            var target = [CChar](repeating: 0, count: 256)
+            let length = readlink("/proc/self/fd/\(name)", &target, target.count - 1)
+            let description = length > 0
+                ? String(decoding: target[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self) : "?"
+            if description != "anon_inode:[timerfd]" { result[fd] = description }
+        }
+        closedir(directory)
+        return result
+    }
+
+    /// The descriptors open now, to compare with at the end of a test.
+    ///
+    /// Starts first what creates descriptors of its own on first use and keeps them: the
+    /// reactor (epoll and eventfd) and the timer behind `Task.sleep` (a timerfd).
+    static func descriptorBaseline() async throws -> [Int32: String] {
+        try await reactorBarrier()
+        try? await Task.sleep(for: .milliseconds(1))
+        return openDescriptors()
+    }
+
+    /// Waits (bounded) until the process has exactly as many descriptors open as at
+    /// `baseline`: servers close their side of a connection asynchronously.
+    static func expectDescriptors(
+        backTo baseline: [Int32: String], within limit: Duration = .seconds(5),
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async {
+        let end = ContinuousClock.now + limit
+        var open = openDescriptors()
+        while open.count != baseline.count && ContinuousClock.now < end {
+            try? await Task.sleep(for: .milliseconds(10))
+            open = openDescriptors()
+        }
+        func describe(_ entries: [Int32: String]) -> String {
+            entries.sorted { $0.key < $1.key }.map { "\($0.key)→\($0.value)" }.joined(separator: " ")
+        }
+        let added = open.filter { baseline[$0.key] != $0.value }
+        let removed = baseline.filter { open[$0.key] != $0.value }
+        #expect(open.count == baseline.count,
+                "descriptors not back to baseline (\(baseline.count)); new: \(describe(added)); gone: \(describe(removed))",
+                sourceLocation: sourceLocation)
+    }
+
+    /// Whether `fd` is open.
+    static func isOpen(_ fd: Int32) -> Bool { fcntl(fd, F_GETFD) != -1 }
+
+    /// A connected Unix stream pair whose descriptors are the lowest free numbers at or
+    /// above `floor` — far above what anything else in the process uses, so a test can
+    /// rely on getting a just-released number back.
+    static func highPair(floor: Int32 = 900) throws -> (Socket, Socket) {
+        let (first, second) = try Socket.pair()
+        defer { first.close() }
+        let high = fcntl(first.fileDescriptor, F_DUPFD_CLOEXEC, floor)
+        guard high >= 0 else { throw AsyncTestFailure("F_DUPFD failed: errno \(errno)") }
+        return (try Socket(adopting: high), second)
+    }
+
+    // MARK: Sockets
+
+    /// A listening TCP socket on a free loopback port and its address.
+    static func listener(on address: String = "127.0.0.1:0", backlog: Int = Int(SOMAXCONN)) throws -> (Socket, SocketAddress) {
+        let socket = try Socket.listen(on: address, backlog: backlog)
+        return (socket, try socket.localAddress())
+    }
+
+    /// An address on which nothing listens: a port just bound and released.
+    static func closedPort() throws -> SocketAddress {
+        let (socket, address) = try listener()
+        socket.close()
+        return address
+    }
+
+    /// Connects an async client, bounded by a deadline.
+    static func connect(to address: SocketAddress, within limit: Duration = .seconds(5)) async throws -> Socket {
+        let socket = try Socket(address.family, .stream)
+        do {
+            try await socket.connect(to: address, deadline: deadline(limit))
+        } catch {
+            socket.close()
+            throw error
+        }
+        return socket
+    }
+
+    /// Writes `request` and reads back exactly as many bytes, bounded by a deadline.
+    static func roundTrip(_ socket: Socket, _ request: [UInt8], within limit: Duration = .seconds(5)) async throws -> [UInt8] {
+        let end = deadline(limit)
+        try await socket.write(request, deadline: end)
+        return try await socket.read(exactly: request.count, deadline: end)
+    }
+
+    /// Reads until the peer closes: returns normally on end of stream or a reset; fails
+    /// if data arrives instead or nothing happens within `limit`.
+    static func expectClosedByPeer(
+        _ socket: Socket, within limit: Duration = .seconds(5), sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        do {
+            let bytes = try await socket.read(upTo: 4096, deadline: deadline(limit))
+            #expect(bytes.isEmpty, "expected end of stream, read \(bytes.count) bytes", sourceLocation: sourceLocation)
+        } catch let error as SocketError where error.kind == .connectionReset {
+            return
+        }
+    }
+
+    /// `text` as bytes.
+    static func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
+
+    /// A payload unique to `client` and `round`, of a length that varies with both.
+    static func payload(client: Int, round: Int) -> [UInt8] {
+        let head = bytes("client \(client) round \(round) ")
+        let padding = (client * 7 + round * 131) % 600
+        return head + (0..<padding).map { UInt8(truncatingIfNeeded: client &+ $0 &* 31 &+ round) }
+    }
+
+    // MARK: Servers
+
+    /// The echo service as a server handler.
+    static let echo: Server.Handler = { connection in try await connection.echo() }
+}
+
+/// One outcome of a race between an operation and its timer; the first one wins.
+final class AsyncRace<T: Sendable>: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<T, any Error>?
+        var timer: Task<Void, Never>?
+        var result: Result<T, any Error>?
+    }
+
+    private let state = Mutex(State())
+
+    func start(_ continuation: CheckedContinuation<T, any Error>, timer: Task<Void, Never>) {
+        let early: Result<T, any Error>? = state.withLock { state in
+            if let result = state.result { return result }
+            state.continuation = continuation
+            state.timer = timer
+            return nil
+        }
+        if let early {
+            timer.cancel()
+            continuation.resume(with: early)
+        }
+    }
+
+    func finish(_ result: Result<T, any Error>) {
+        let (continuation, timer): (CheckedContinuation<T, any Error>?, Task<Void, Never>?) = state.withLock { state in
+            guard state.result == nil else { return (nil, nil) }
+            state.result = result
+            defer { state.continuation = nil; state.timer = nil }
+            return (state.continuation, state.timer)
+        }
+        timer?.cancel()
+        continuation?.resume(with: result)
+    }
+}
+
+/// A gate tasks wait at until the test opens it.
+final class AsyncGate: Sendable {
+    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let proceed = state.withLock { state in
+                if state.open { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if proceed { continuation.resume() }
+        }
+    }
+
+    func open() {
+        let waiters = state.withLock { state in
+            state.open = true
+            defer { state.waiters.removeAll() }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+}
+
+/// Values that handlers report to the test, in order; awaited with a bound.
+final class AsyncMailbox<Value: Sendable>: Sendable {
+    private struct State {
+        var values: [Value] = []
+        var waiter: (id: UInt64, continuation: CheckedContinuation<Value, any Error>)?
+        var nextID: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
+
+    func post(_ value: Value) {
+        let waiter: CheckedContinuation<Value, any Error>? = state.withLock { state in
+            guard let waiter = state.waiter else {
+                state.values.append(value)
+                return nil
+            }
+            state.waiter = nil
+            return waiter.continuation
+        }
+        waiter?.resume(returning: value)
+    }
+
+    /// The next value posted, within `limit`.
+    func next(within limit: Duration = .seconds(5), _ what: String = "a message from a handler") async throws -> Value {
+        try await AsyncTest.withTimeout(limit, what) { try await self.take() }
+    }
+
+    private func take() async throws -> Value {
+        let id = state.withLock { state in
+            state.nextID += 1
+            return state.nextID
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let ready: Result<Value, any Error>? = state.withLock { state in
+                    if !state.values.isEmpty { return .success(state.values.removeFirst()) }
+                    if Task.isCancelled { return .failure(CancellationError()) }
+                    state.waiter = (id, continuation)
+                    return nil
+                }
+                if let ready { continuation.resume(with: ready) }
+            }
+        } onCancel: {
+            let waiter: CheckedContinuation<Value, any Error>? = state.withLock { state in
+                guard let waiter = state.waiter, waiter.id == id else { return nil }
+                state.waiter = nil
+                return waiter.continuation
+            }
+            waiter?.resume(throwing: CancellationError())
+        }
+    }
+}
+
+/// A ``Server`` running in a task, for a test.
+final class AsyncServerHarness: Sendable {
+    let server: Server
+    let address: SocketAddress
+    let running: Task<Void, any Error>
+    private let finished: AsyncFlag
+
+    init(
+        on listenAddress: String = "127.0.0.1:0", configuration: ServerConfiguration = ServerConfiguration(),
+        handler: @escaping Server.Handler = AsyncTest.echo
+    ) throws {
+        let (listener, address) = try AsyncTest.listener(on: listenAddress)
+        self.address = address
+        let server = Server(listeners: [listener], configuration: configuration, logger: Self.logger, handler: handler)
+        self.server = server
+        let finished = AsyncFlag()
+        self.finished = finished
+        running = Task {
+            defer { finished.set() }
+            await server.run()
+        }
+    }
+
+    /// Warnings and errors only, on stderr: the tests open thousands of connections.
+    static let logger: Logger = {
+        var logger = Logger(label: "sockets.test-server", factory: { StreamLogHandler.standardError(label: $0) })
+        logger.logLevel = .warning
+        return logger
+    }()
+
+    /// Whether `run()` has returned.
+    var hasFinished: Bool { finished.isSet }
+
+    /// Shuts the server down and waits (bounded) for `run()` to return.
+    func stop(within limit: Duration = .seconds(10)) async throws {
+        server.shutdown()
+        try await AsyncTest.withTimeout(limit, "Server.run() after shutdown") { [running] in try await running.value }
+    }
+}
+
+/// A flag one task sets and others read.
+final class AsyncFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    var isSet: Bool { value.load(ordering: .acquiring) }
+    func set() { value.store(true, ordering: .releasing) }
+}
+
+/// A counter shared by tasks and threads.
+final class AsyncCounter: Sendable {
+    private let count = Atomic<Int>(0)
+    var value: Int { count.load(ordering: .acquiring) }
+    func increment() { count.add(1, ordering: .acquiringAndReleasing) }
+}
+
+/// The closure a thread started by ``AsyncTest/startThread(_:)`` runs.
+final class AsyncThreadBody: Sendable {
+    let body: @Sendable () -> Void
+    init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+}
