@@ -23,9 +23,9 @@ public final class Reactor: TaskExecutor, Sendable {
 
     private let epoll: Int32
     private let wakeFD: Int32
-    private let slab = Mutex(RegistrationSlab())
-    private let jobs = Mutex(Deque<UnownedJob>())
-    private let deadlines = Mutex(DeadlineHeap())
+    private let slab = LockedValue(RegistrationSlab())
+    private let jobs = LockedValue(Deque<UnownedJob>())
+    private let deadlines = LockedValue(DeadlineHeap())
     /// True while the loop is about to block or blocked in `epoll_wait`: a job from another
     /// thread must then write the eventfd.
     private let polling = Atomic<Bool>(false)

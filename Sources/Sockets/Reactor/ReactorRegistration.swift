@@ -43,7 +43,7 @@ final class ReactorRegistration: Sendable {
     /// an error: from then on a read never relies on ``drainedAtReadSequence``, because
     /// the end of stream it must still see will not raise another event.
     let inputEnded = Atomic<Bool>(false)
-    private let state = Mutex(State())
+    private let state = LockedValue(State())
     private let nextWaiterID = Atomic<UInt64>(0)
 
     init(reactor: Reactor, token: UInt64) {

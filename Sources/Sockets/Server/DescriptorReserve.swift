@@ -9,7 +9,7 @@ import Synchronization
 /// `accept` fails for lack of descriptors the loop releases the reserve, and it accepts
 /// again only once it can take the whole reserve back.
 final class DescriptorReserve: Sendable {
-    private let held = Mutex<[Int32]>([])
+    private let held = LockedValue<[Int32]>([])
     private let size: Int
 
     init(size: Int = 8) {

@@ -32,7 +32,7 @@ public final class Server: Sendable {
     private let handler: Handler
     private let logger: Logger
     private let reactor: Reactor
-    private let connections = Mutex<[ObjectIdentifier: ConnectionState]>([:])
+    private let connections = LockedValue<[ObjectIdentifier: ConnectionState]>([:])
     private let stopping = Atomic<Bool>(false)
 
     /// Creates a server; nothing happens until ``run()``.

@@ -31,7 +31,7 @@ public final class Socket: Sendable {
     /// -1: block without limit; 0: non-blocking; n > 0: wait at most n nanoseconds.
     let timeoutNanoseconds: Atomic<Int64>
     /// The registration with the reactor, created by the first asynchronous wait.
-    let reactorState: Mutex<ReactorState>
+    let reactorState: LockedValue<ReactorState>
     /// The registration once it exists, readable without a lock; `reactorState` keeps it alive.
     let registrationCache: Atomic<Unmanaged<ReactorRegistration>?>
 
@@ -82,7 +82,7 @@ public final class Socket: Sendable {
         self.type = type
         self.protocol = `protocol`
         self.timeoutNanoseconds = Atomic(-1)
-        self.reactorState = Mutex(.unregistered)
+        self.reactorState = LockedValue(.unregistered)
         self.registrationCache = Atomic(nil)
     }
 
