@@ -553,3 +553,36 @@ final class E2ESender: @unchecked Sendable {
         done.wait(timeout: timeout) != nil && failure.withLock { error == nil }
     }
 }
+
+/// The local time formatted like Python's `time.ctime()`, computed independently of the server.
+enum E2ETime {
+    /// `time.ctime()`: `Sun Nov  1 01:50:47 2026` (the day padded with a space).
+    static func ctimeNow() -> String {
+        var now = time(nil)
+        var parts = tm()
+        localtime_r(&now, &parts)
+        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        let day = parts.tm_mday < 10 ? " \(parts.tm_mday)" : "\(parts.tm_mday)"
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(days[Int(parts.tm_wday)]) \(months[Int(parts.tm_mon)]) \(day) "
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) \(parts.tm_year + 1900)"
+    }
+}
+
+/// Chat room set-ups.
+enum E2EChat {
+    /// Three members, guest-1 to guest-3, each past the join notices it receives.
+    static func room(_ server: E2EServer) throws -> (E2EClient, E2EClient, E2EClient) {
+        let a = try server.connect()
+        #expect(try a.receiveText() == "* guest-1 joined")
+        let b = try server.connect()
+        #expect(try b.receiveText() == "* guest-2 joined")
+        #expect(try a.receiveText() == "* guest-2 joined")
+        let c = try server.connect()
+        #expect(try c.receiveText() == "* guest-3 joined")
+        #expect(try a.receiveText() == "* guest-3 joined")
+        #expect(try b.receiveText() == "* guest-3 joined")
+        return (a, b, c)
+    }
+}
