@@ -1,6 +1,7 @@
 import Foundation
 import Framing
 import Sockets
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -174,8 +175,11 @@ final class E2EProcess: @unchecked Sendable {
 
     /// Starts `executable` with `arguments`.
     ///
-    /// - Parameter input: Bytes written to its stdin (then closed); nil: stdin is `/dev/null`.
-    init(_ executable: String, _ arguments: [String], input: [UInt8]? = nil) throws {
+    /// - Parameters:
+    ///   - input: Bytes written to its stdin (then closed); nil: stdin is `/dev/null`.
+    ///   - closingStandardError: Close the reading end of its stderr pipe at once, so
+    ///     every write there fails with `EPIPE` (and raises SIGPIPE).
+    init(_ executable: String, _ arguments: [String], input: [UInt8]? = nil, closingStandardError: Bool = false) throws {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         let output = Pipe()
@@ -193,9 +197,16 @@ final class E2EProcess: @unchecked Sendable {
         process.terminationHandler = { [exit] process in
             exit.record(process.terminationReason == .exit ? process.terminationStatus : 128 + process.terminationStatus)
         }
-        try process.run()
+        try Self.withDefaultSignalMask { [process] in try process.run() }
         standardOutput = E2EStream(output.fileHandleForReading)
-        standardError = E2EStream(error.fileHandleForReading)
+        if closingStandardError {
+            try error.fileHandleForReading.close()
+            let nothing = Pipe()
+            try nothing.fileHandleForWriting.close()
+            standardError = E2EStream(nothing.fileHandleForReading)
+        } else {
+            standardError = E2EStream(error.fileHandleForReading)
+        }
         if let input, let pipe = standardInput {
             // A writer thread: the child may answer before it has read all of its input.
             let writer = pipe.fileHandleForWriting
@@ -204,6 +215,29 @@ final class E2EProcess: @unchecked Sendable {
                 try? writer.close()
             }.start()
         }
+    }
+
+    /// Runs `body` (which starts a child) on a thread of its own that blocks no signals.
+    ///
+    /// A child inherits the signal mask of the thread that spawns it, and the threads
+    /// Swift concurrency runs tests on block nearly every signal: spawned from them, a
+    /// child would not see SIGTERM, and SIGPIPE could never kill it.
+    private static func withDefaultSignalMask(_ body: @escaping @Sendable () throws -> Void) throws {
+        let done = E2EExitState()
+        let failure = Mutex<(any Error)?>(nil)
+        Thread {
+            var none = sigset_t()
+            sigemptyset(&none)
+            pthread_sigmask(SIG_SETMASK, &none, nil)
+            do {
+                try body()
+            } catch {
+                failure.withLock { $0 = error }
+            }
+            done.record(0)
+        }.start()
+        guard done.wait(timeout: E2E.timeout) != nil else { throw E2EError("the child did not start in time") }
+        if let error = failure.withLock({ $0 }) { throw error }
     }
 
     /// The child's process id.
@@ -311,8 +345,8 @@ final class E2EServer: @unchecked Sendable {
     let address: String
 
     /// Starts `executable` and waits for its `listening on ADDR` line.
-    init(executable: String, arguments: [String]) throws {
-        child = try E2EProcess(executable, arguments)
+    init(executable: String, arguments: [String], closingStandardError: Bool = false) throws {
+        child = try E2EProcess(executable, arguments, closingStandardError: closingStandardError)
         let announced = child.standardOutput.wait { bytes, _ in bytes.contains(UInt8(ascii: "\n")) }
         guard announced, let line = child.standardOutput.lines.first, line.hasPrefix("listening on ") else {
             child.stop(SIGKILL)
@@ -664,5 +698,18 @@ enum E2EStorm {
                   (try? client.send("admitted?")) != nil else { return false }
             return (try? client.receiveText()) == "admitted?"
         }
+    }
+}
+
+/// `sock bench --json` output.
+enum E2EBench {
+    /// The one JSON object on stdout (and nothing else there).
+    static func report(_ result: E2EResult) throws -> [String: Any] {
+        let lines = result.outputText.split(separator: "\n")
+        guard lines.count == 1,
+              let object = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any] else {
+            throw E2EError("expected one JSON object line, got: \(result.outputText) stderr: \(result.standardError)")
+        }
+        return object
     }
 }

@@ -221,6 +221,22 @@ extension E2ESuite {
             #expect(server.stop() == 0)
         }
 
+        @Test func serve_NeverDiesFromSIGPIPE_WhenItsLogPipeIsClosed() throws {
+            // Like `sock serve echo 2>&1 | head -1`: every log line meets a closed pipe.
+            let server = try E2EServer(
+                executable: E2EPaths.sock, arguments: ["serve", "echo", "--listen", "127.0.0.1:0"], closingStandardError: true)
+            defer { server.stop() }
+
+            for index in 0..<3 {
+                let client = try server.connect(framing: .raw)
+                try client.send("log \(index)")
+                #expect(try client.receiveRaw(count: 5) == E2E.bytes("log \(index)"))
+                client.socket.close()
+            }
+            #expect(server.isRunning)
+            #expect(server.stop() == 0)
+        }
+
         @Test func runningOutOfDescriptors_BacksOffAndRecovers() throws {
             // `sock serve` under a limit of 64 descriptors, exec'd in place (same pid).
             let limit = "import resource, os, sys; resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64)); os.execv(sys.argv[1], sys.argv[1:])"
