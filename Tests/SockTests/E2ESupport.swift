@@ -382,8 +382,19 @@ final class E2EServer: @unchecked Sendable {
     func stop(_ signal: Int32 = SIGTERM) -> Int32? { child.stop(signal) }
 
     /// How many descriptors the server has open (`/proc/PID/fd`).
-    var openDescriptorCount: Int {
-        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? -1
+    var openDescriptorCount: Int { openDescriptors.count }
+
+    /// What the server's descriptors are: `socket:[123]`, `pipe:[456]`, `anon_inode:[eventfd]`…
+    var openDescriptors: [String] {
+        let directory = "/proc/\(pid)/fd"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.compactMap { try? FileManager.default.destinationOfSymbolicLink(atPath: directory + "/" + $0) }
+    }
+
+    /// How many sockets, pipes and files the server has open: its descriptors less the
+    /// runtime's own (epoll, eventfd, timerfd, signalfd), which Dispatch creates lazily.
+    var connectionDescriptorCount: Int {
+        openDescriptors.filter { !$0.hasPrefix("anon_inode:") }.count
     }
 
     /// The user plus system CPU time the server has used, in clock ticks (`/proc/PID/stat`).
@@ -395,17 +406,10 @@ final class E2EServer: @unchecked Sendable {
         return (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)
     }
 
-    /// The resident set size in KiB (`/proc/PID/status`).
-    var residentKilobytes: Int {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return -1 }
-        return Int(line.split(separator: " ")[1]) ?? -1
-    }
-
-    /// Waits until the server has `count` descriptors open or fewer.
+    /// Waits until the server has `count` sockets, pipes and files open or fewer.
     @discardableResult
     func waitForDescriptors(atMost count: Int, timeout: Duration = E2E.timeout) -> Bool {
-        E2E.eventually(timeout: timeout) { openDescriptorCount <= count }
+        E2E.eventually(timeout: timeout) { connectionDescriptorCount <= count }
     }
 
     /// A client connected to this server.
@@ -623,8 +627,8 @@ enum E2EChat {
 
 /// Helpers for the robustness tests.
 enum E2EStorm {
-    /// Serves one connection to the end, then returns the server's descriptor count:
-    /// what it must come back to once its clients are gone.
+    /// Serves one connection to the end, then returns how many sockets, pipes and files
+    /// the server has open: what it must come back to once its clients are gone.
     static func baseline(_ server: E2EServer) throws -> Int {
         let client = try server.connect(framing: .raw)
         let peer = try client.socket.localAddress().description
@@ -632,7 +636,7 @@ enum E2EStorm {
         _ = try client.socket.recv(100)
         client.socket.close()
         #expect(server.standardError.wait(forText: "connection closed peer=\(peer)"))
-        return server.openDescriptorCount
+        return server.connectionDescriptorCount
     }
 
     /// Expects one normal exchange with a new client of `service` (line framing).

@@ -133,6 +133,19 @@ extension E2ESuite {
             #expect(try watcher.receiveText() == "* guest-2 left")
         }
 
+        @Test func chatRaw_AnswersThenCloses_WhenClientHalfCloses() throws {
+            let server = try E2EServer.serve("chat", ["--framing", "raw"])
+            defer { server.stop() }
+            let client = try server.connect(framing: .raw)
+
+            try client.send("/who")
+            try client.finishSending()
+            let text = String(decoding: try client.receiveRawUntilClosed(), as: UTF8.self)
+            let joined = try #require(text.range(of: "* guest-1 joined"))
+            let online = try #require(text.range(of: "* online: guest-1"))
+            #expect(joined.upperBound <= online.lowerBound)
+        }
+
         @Test func chat_DisconnectsMemberThatNeverReads_WhileTheRoomGoesOn() throws {
             let server = try E2EServer.serve("chat")
             defer { server.stop() }

@@ -31,7 +31,7 @@ extension E2ESuite {
             }
 
             #expect(server.isRunning)
-            #expect(server.waitForDescriptors(atMost: baseline), "\(server.openDescriptorCount) open, baseline \(baseline)")
+            #expect(server.waitForDescriptors(atMost: baseline), "\(server.openDescriptors) open, baseline \(baseline)")
             try E2EStorm.expectServes(server, service)
             #expect(E2EStorm.isIdle(server), "the server keeps using CPU after the storm")
             #expect(server.stop() == 0)
@@ -59,11 +59,35 @@ extension E2ESuite {
                 slowest = max(slowest, ContinuousClock.now - start)
             }
             #expect(slowest < .seconds(1), "slowest round trip \(slowest)")
+            #expect(E2EStorm.isIdle(server), "the server spins while the hog does not read")
             let newcomer = try server.connect(framing: framing)
             try newcomer.send("hello")
             #expect(try newcomer.receiveRaw(count: 5) == E2E.bytes("hello"))
             hog.reset()
             #expect(server.isRunning)
+        }
+
+        @Test func silentAndHalfSentClients_DoNotDelayOthers() throws {
+            let server = try E2EServer.serve("upper", ["--quiet"])
+            defer { server.stop() }
+            var idlers: [E2EClient] = []
+            for index in 0..<100 {
+                let client = try server.connect()
+                if index % 2 == 0 { try client.sendRaw(E2E.bytes("half a line without its end \(index)")) }
+                idlers.append(client)
+            }
+
+            let other = try server.connect()
+            let start = ContinuousClock.now
+            for index in 0..<20 {
+                try other.send("quick \(index)")
+                #expect(try other.receiveText() == "QUICK \(index)")
+            }
+            #expect(ContinuousClock.now - start < .seconds(2))
+            #expect(E2EStorm.isIdle(server))
+            // The half-sent lines are still answered once they are complete.
+            try idlers[0].sendRaw(E2E.bytes("!\n"))
+            #expect(try idlers[0].receiveText() == "HALF A LINE WITHOUT ITS END 0!")
         }
 
         @Test(arguments: ["echo", "upper", "time", "hello"])
