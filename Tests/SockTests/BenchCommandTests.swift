@@ -72,6 +72,8 @@ extension E2ESuite {
             let report = try E2EBench.report(result)
             let errors = try #require(report["errors"] as? Int)
             #expect(errors > 0)
+            // The replies did come back (connecting worked); they were wrong.
+            #expect(try #require(report["messages_per_s"] as? Double) > 0)
         }
     }
 }

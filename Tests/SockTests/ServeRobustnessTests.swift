@@ -208,6 +208,48 @@ extension E2ESuite {
             #expect(throws: SocketError.self) { try Socket.connect(to: "unix:" + path) }
         }
 
+        @Test func unixSocket_StaleFileIsReplaced_ButLiveServerIsLeftAlone() throws {
+            let directory = try E2EPaths.makeTemporaryDirectory()
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let path = directory + "/shared.sock"
+
+            // A server killed outright leaves its socket file behind; the next one starts anyway.
+            let crashed = try E2EServer.serve("echo", listen: "unix:" + path)
+            crashed.stop(SIGKILL)
+            #expect(FileManager.default.fileExists(atPath: path))
+            let server = try E2EServer.serve("echo", ["--framing", "line"], listen: "unix:" + path)
+            defer { server.stop() }
+
+            // A second server on the path of a live one fails with one line and takes nothing away.
+            let second = try E2ERun.sock(["serve", "echo", "--listen", "unix:" + path])
+            #expect(second.status != 0)
+            #expect(second.errorLines.count == 1, "stderr: \(second.standardError)")
+            #expect(second.standardError.hasPrefix("sock: "))
+            #expect(second.outputText == "")
+            let client = try server.connect()
+            try client.send("still mine")
+            #expect(try client.receiveText() == "still mine")
+        }
+
+        @Test func serve_PrintsOneErrorLine_WhenItCannotStart() throws {
+            let occupied = try E2EServer.serve("echo")
+            defer { occupied.stop() }
+
+            for arguments in [
+                ["serve", "echo", "--listen", occupied.address],
+                ["serve", "echo", "--listen", "bad!host:0"],
+                ["serve", "hello", "--udp"],
+                ["serve", "echo", "--max-connections", "0"],
+                ["serve", "nonsense"],
+            ] {
+                let result = try E2ERun.sock(arguments)
+                #expect(result.status != 0, "\(arguments)")
+                #expect(result.errorLines.count == 1, "\(arguments): \(result.standardError)")
+                #expect(result.standardError.hasPrefix("sock: "), "\(arguments): \(result.standardError)")
+                #expect(result.outputText == "", "\(arguments)")
+            }
+        }
+
         @Test func signal_LetsRequestInFlightFinish_ThenStopsAccepting() throws {
             let server = try E2EServer.serve("echo", ["--framing", "line"])
             defer { server.stop(SIGKILL) }
