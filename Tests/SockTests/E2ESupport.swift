@@ -355,6 +355,11 @@ final class E2EServer: @unchecked Sendable {
         address = String(line.dropFirst("listening on ".count))
     }
 
+    /// A server a test forgot to stop (or left when it failed) does not outlive it.
+    deinit {
+        if isRunning { child.stop(SIGKILL) }
+    }
+
     /// Starts `sock serve SERVICE OPTIONS --listen LISTEN`.
     static func serve(_ service: String, _ options: [String] = [], listen: String = "127.0.0.1:0") throws -> E2EServer {
         try E2EServer(executable: E2EPaths.sock, arguments: ["serve", service, "--listen", listen] + options)
@@ -460,7 +465,8 @@ final class E2EClient {
     /// The next message as text; nil at the end of the stream.
     func receiveText() throws -> String? { try receive().map { String(decoding: $0, as: UTF8.self) } }
 
-    /// Exactly `count` bytes, ignoring framing (fewer only if the stream ends).
+    /// `count` bytes, ignoring framing (fewer only if the stream ends; more if the decoder
+    /// already held more).
     func receiveRaw(count: Int) throws -> [UInt8] {
         var bytes = decoder.takeBuffered()
         while bytes.count < count {

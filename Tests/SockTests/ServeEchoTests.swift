@@ -48,6 +48,7 @@ extension E2ESuite {
 
         @Test func serve_PrintsExactlyOneStdoutLine_AfterServingAndStopping() throws {
             let server = try E2EServer.serve("echo", ["--framing", "line"])
+            defer { server.stop() }
             let client = try server.connect()
             try client.send("one")
             #expect(try client.receiveText() == "one")
@@ -76,6 +77,7 @@ extension E2ESuite {
 
         @Test func serve_LogsNothing_WhenQuiet() throws {
             let server = try E2EServer.serve("echo", ["--quiet"])
+            defer { server.stop() }
             let client = try server.connect(framing: .raw)
             try client.send("x")
             #expect(try client.receiveRaw(count: 1) == E2E.bytes("x"))
