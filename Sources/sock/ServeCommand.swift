@@ -77,6 +77,9 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Sockets send with MSG_NOSIGNAL, but a log line to a closed stderr pipe
+        // (`sock serve echo 2>&1 | head -1`) would still raise SIGPIPE and kill the server.
+        signal(SIGPIPE, SIG_IGN)
         let logger = StandardErrorLog.logger(quiet: quiet)
         let framing = framing ?? (service == .echo ? .raw : .line)
         let unixPath = listen.hasPrefix("unix:") ? String(listen.dropFirst(5)) : nil

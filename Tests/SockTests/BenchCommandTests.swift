@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+
+extension E2ESuite {
+    /// `sock bench`: the load generator against echo servers, good and faulty.
+    @Suite struct BenchCommandTests {
+        static let keys: Set<String> = [
+            "messages_per_s", "mb_per_s", "p50_us", "p99_us", "p999_us", "errors", "connections", "size", "duration_s",
+        ]
+
+        @Test func benchJSON_PrintsOneObjectWithTheSpecKeys_AndNoErrors() throws {
+            let server = try E2EServer.serve("echo", ["--quiet"])
+            defer { server.stop() }
+
+            let result = try E2ERun.sock([
+                "bench", server.address, "--connections", "2", "--size", "100", "--pipeline", "4",
+                "--duration", "1", "--warmup", "0.2", "--json",
+            ])
+            #expect(result.status == 0, "stderr: \(result.standardError)")
+            let report = try E2EBench.report(result)
+            #expect(Set(report.keys) == Self.keys)
+            #expect(report["errors"] as? Int == 0)
+            #expect(report["connections"] as? Int == 2)
+            #expect(report["size"] as? Int == 100)
+            #expect(report["duration_s"] as? Double == 1)
+            let rate = try #require(report["messages_per_s"] as? Double)
+            #expect(rate > 0)
+            let megabytes = try #require(report["mb_per_s"] as? Double)
+            #expect(abs(megabytes - rate * 100 / 1e6) < 0.01 * max(megabytes, 1))
+            let p50 = try #require(report["p50_us"] as? Double)
+            let p99 = try #require(report["p99_us"] as? Double)
+            let p999 = try #require(report["p999_us"] as? Double)
+            #expect(p50 > 0 && p50 <= p99 && p99 <= p999)
+        }
+
+        @Test func bench_PrintsOneHumanReadableLine_WithoutJSON() throws {
+            let server = try E2EServer.serve("echo", ["--quiet"], listen: "[::1]:0")
+            defer { server.stop() }
+
+            let result = try E2ERun.sock(["bench", server.address, "--duration", "0.5", "--warmup", "0"])
+            #expect(result.status == 0, "stderr: \(result.standardError)")
+            let lines = result.outputText.split(separator: "\n")
+            #expect(lines.count == 1)
+            #expect(result.outputText.contains("messages/s"))
+            #expect(result.outputText.contains(" 0 errors"))
+        }
+
+        @Test func benchUDP_MeasuresDatagramEchoes() throws {
+            let server = try E2EServer.serve("echo", ["--udp", "--quiet"])
+            defer { server.stop() }
+
+            let result = try E2ERun.sock([
+                "bench", server.address, "--udp", "--connections", "2", "--size", "512",
+                "--duration", "1", "--warmup", "0.2", "--json",
+            ])
+            let report = try E2EBench.report(result)
+            #expect(Set(report.keys) == Self.keys)
+            let rate = try #require(report["messages_per_s"] as? Double)
+            #expect(rate > 100)
+            // Loopback loses nothing in practice; allow a datagram late on a loaded machine.
+            let errors = try #require(report["errors"] as? Int)
+            #expect(Double(errors) <= rate * 0.01)
+            #expect(result.status == (errors == 0 ? 0 : 1))
+        }
+
+        @Test func bench_CountsErrors_WhenServerCorruptsBytes() throws {
+            let server = try E2EServer.python("e2e_corrupting_echo_server.py")
+            defer { server.stop() }
+
+            let result = try E2ERun.sock(["bench", server.address, "--duration", "0.5", "--warmup", "0", "--json"])
+            #expect(result.status != 0)
+            let report = try E2EBench.report(result)
+            let errors = try #require(report["errors"] as? Int)
+            #expect(errors > 0)
+            // The replies did come back (connecting worked); they were wrong.
+            #expect(try #require(report["messages_per_s"] as? Double) > 0)
+        }
+    }
+}

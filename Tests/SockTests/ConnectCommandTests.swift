@@ -1,0 +1,110 @@
+import Foundation
+import Framing
+import Sockets
+import Testing
+
+extension E2ESuite {
+    /// `sock connect`: a filter in a pipe, in every framing, over TCP, Unix and UDP.
+    @Suite struct ConnectCommandTests {
+        @Test func connectLine_PrintsOneReplyPerLine_AndExitsZeroAfterServerCloses() throws {
+            let server = try E2EServer.serve("echo", ["--framing", "line"])
+            defer { server.stop() }
+
+            let result = try E2ERun.sock(["connect", server.address, "--framing", "line"], input: "a\nb\n")
+            #expect(result.status == 0)
+            #expect(result.outputText == "a\nb\n")
+            #expect(result.standardError == "")
+        }
+
+        @Test(arguments: [Framing.line, .length, .seed])
+        func connect_SendsEachStdinLineAsOneMessage_InEveryFraming(_ framing: Framing) throws {
+            let server = try E2EServer.serve("upper", ["--framing", framing.rawValue])
+            defer { server.stop() }
+
+            let result = try E2ERun.sock(["connect", server.address, "--framing", framing.rawValue], input: "straße\nsecond line\n\nlast\n")
+            #expect(result.status == 0, "stderr: \(result.standardError)")
+            #expect(result.outputText == "STRASSE\nSECOND LINE\n\nLAST\n")
+        }
+
+        @Test func connectLine_PrintsGreeting_AndStopsWhenServerCloses() throws {
+            let server = try E2EServer.serve("hello")
+            defer { server.stop() }
+
+            let result = try E2ERun.sock(["connect", server.address, "--framing", "line"], input: "bob\nexit\n")
+            #expect(result.status == 0, "stderr: \(result.standardError)")
+            #expect(result.outputText == "Welcome!\nHello, bob!\n")
+        }
+
+        @Test func connectRaw_CopiesBytesExactly_IncludingBinary() throws {
+            let server = try E2EServer.serve("echo")
+            defer { server.stop() }
+            let payload = E2E.pattern(count: 500_000, seed: 7)
+
+            let result = try E2ERun.sock(["connect", server.address], input: payload)
+            #expect(result.status == 0, "stderr: \(result.standardError)")
+            #expect(result.standardOutput.count == payload.count)
+            #expect(result.standardOutput == payload)
+        }
+
+        @Test func connectRaw_AddsNothing_WhenInputHasNoNewline() throws {
+            let server = try E2EServer.serve("upper", ["--framing", "raw"])
+            defer { server.stop() }
+
+            let result = try E2ERun.sock(["connect", server.address, "--framing", "raw"], input: "no newline ß")
+            #expect(result.status == 0)
+            #expect(result.outputText == "NO NEWLINE SS")
+        }
+
+        @Test(arguments: ["[::1]:0", "unix"])
+        func connect_WorksOverIPv6AndUnixSockets(_ listen: String) throws {
+            let directory = try E2EPaths.makeTemporaryDirectory()
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let server = try E2EServer.serve("echo", ["--framing", "line"], listen: listen == "unix" ? "unix:\(directory)/c.sock" : listen)
+            defer { server.stop() }
+
+            let result = try E2ERun.sock(["connect", server.address, "--framing", "line"], input: "over \(listen)\n")
+            #expect(result.status == 0, "stderr: \(result.standardError)")
+            #expect(result.outputText == "over \(listen)\n")
+        }
+
+        @Test func connectUDP_SendsEachLineAsDatagram_AndPrintsRepliesDuringWait() throws {
+            let server = try E2EServer.serve("echo", ["--udp"])
+            defer { server.stop() }
+
+            let start = ContinuousClock.now
+            let result = try E2ERun.sock(["connect", server.address, "--udp", "--wait", "0.5"], input: "first\n\nthird\n")
+            let elapsed = ContinuousClock.now - start
+            #expect(result.status == 0, "stderr: \(result.standardError)")
+            #expect(result.outputText == "first\n\nthird\n")
+            #expect(elapsed >= .milliseconds(500))
+            #expect(elapsed < .seconds(8))
+        }
+
+        @Test func connectUDP_UppercasesThroughUpperServer() throws {
+            let server = try E2EServer.serve("upper", ["--udp"])
+            defer { server.stop() }
+
+            let result = try E2ERun.sock(["connect", server.address, "--udp", "--wait", "0.3"], input: "straße\nabc\n")
+            #expect(result.status == 0, "stderr: \(result.standardError)")
+            #expect(result.outputText == "STRASSE\nABC\n")
+        }
+
+        @Test func connect_PrintsOneLine_WhenConnectionRefused() throws {
+            let closed = try E2EClosedPort()
+
+            let result = try E2ERun.sock(["connect", "127.0.0.1:\(closed.port)"], input: "hello\n")
+            #expect(result.status != 0)
+            #expect(result.errorLines == ["sock: connect 127.0.0.1:\(closed.port): connection refused"])
+            #expect(result.standardOutput.isEmpty)
+        }
+
+        @Test(arguments: [["connect", "bad!host:80"], ["connect", "bad!host:80", "--udp"], ["connect", "no..such..host:9", "--framing", "line"]])
+        func connect_PrintsOneLine_WhenHostDoesNotResolve(_ arguments: [String]) throws {
+            let result = try E2ERun.sock(arguments, input: "hello\n")
+            #expect(result.status != 0)
+            #expect(result.errorLines.count == 1, "stderr: \(result.standardError)")
+            #expect(result.standardError.hasPrefix("sock: "))
+            #expect(result.standardOutput.isEmpty)
+        }
+    }
+}
