@@ -81,14 +81,17 @@ public enum LoadGenerator {
         return tally.report(configuration)
     }
 
-    /// The fill byte at `offset` of message `sequence` on connection `connection`.
-    @inline(__always)
-    static func patternByte(_ connection: Int, _ sequence: UInt64, _ offset: Int) -> UInt8 {
-        UInt8(truncatingIfNeeded: UInt64(connection) &* 131 &+ sequence &* 7 &+ UInt64(offset))
+    private static func message(_ connection: Int, _ sequence: UInt64, size: Int) -> [UInt8] {
+        var bytes: [UInt8] = []
+        appendMessage(connection, sequence, size: size, to: &bytes)
+        return bytes
     }
 
-    private static func message(_ connection: Int, _ sequence: UInt64, size: Int) -> [UInt8] {
-        (0..<size).map { patternByte(connection, sequence, $0) }
+    /// Appends message `sequence` of `connection` to `bytes` without a temporary array.
+    @inline(__always)
+    private static func appendMessage(_ connection: Int, _ sequence: UInt64, size: Int, to bytes: inout [UInt8]) {
+        let base = UInt64(connection) &* 131 &+ sequence &* 7
+        for offset in 0..<size { bytes.append(UInt8(truncatingIfNeeded: base &+ UInt64(offset))) }
     }
 
     /// One TCP connection: keeps `pipeline` messages in flight and checks each echo byte by byte.
@@ -109,7 +112,7 @@ public enum LoadGenerator {
         var errors = 0
         var batch: [UInt8] = []
         for _ in 0..<max(configuration.pipeline, 1) {
-            batch += message(index, nextToSend, size: size)
+            appendMessage(index, nextToSend, size: size, to: &batch)
             sent.append(.now)
             nextToSend += 1
         }
@@ -118,6 +121,8 @@ public enum LoadGenerator {
         defer { buffer.deallocate() }
         var completed = 0
         var latencies: [UInt64] = []
+        var replies: [UInt8] = []
+        replies.reserveCapacity(size * max(configuration.pipeline, 1))
         while true {
             let count: Int
             do {
@@ -126,9 +131,10 @@ public enum LoadGenerator {
                 break
             }
             guard count > 0 else { errors += 1; break }
-            var replies: [UInt8] = []
-            for byte in buffer[..<count] {
-                if byte != patternByte(index, nextToReceive, offset) { mismatched = true }
+            replies.removeAll(keepingCapacity: true)
+            var expectedBase = UInt64(index) &* 131 &+ nextToReceive &* 7
+            for byte in UnsafeRawBufferPointer(rebasing: buffer[..<count]) {
+                if byte != UInt8(truncatingIfNeeded: expectedBase &+ UInt64(offset)) { mismatched = true }
                 offset += 1
                 if offset == size {
                     let now = ContinuousClock.now
@@ -141,8 +147,9 @@ public enum LoadGenerator {
                     mismatched = false
                     offset = 0
                     nextToReceive += 1
+                    expectedBase = UInt64(index) &* 131 &+ nextToReceive &* 7
                     if now < window.end {
-                        replies += message(index, nextToSend, size: size)
+                        appendMessage(index, nextToSend, size: size, to: &replies)
                         sent.append(now)
                         nextToSend += 1
                     }

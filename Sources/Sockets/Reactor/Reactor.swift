@@ -36,7 +36,7 @@ public final class Reactor: TaskExecutor, Sendable {
     /// `nonisolated(unsafe)`: the pointer itself never changes, and the memory is handed
     /// out only by ``scratchBuffer`` on the reactor thread, where one job runs at a time and
     /// a job cannot suspend while it holds it — so no two users ever overlap.
-    private nonisolated(unsafe) let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
+    private nonisolated(unsafe) let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 16)
     /// The epoll user data of the wake-up eventfd.
     private static let wakeToken: UInt64 = .max
 

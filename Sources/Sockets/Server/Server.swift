@@ -120,6 +120,9 @@ public final class Server: Sendable {
                     socket.close()
                     continue
                 }
+                if configuration.noDelay && socket.family != .unix { try? socket.setOption(.noDelay, true) }
+                // Accepted while shutdown() ran: it may have missed this one, so end its input here.
+                if stopping.load(ordering: .acquiring) { try? socket.shutdown(.read) }
                 group.addTask(executorPreference: reactor) { await self.serve(state, peer: peer) }
             }
             await closeRemaining(group: &group)

@@ -8,15 +8,18 @@ public struct ServerConfiguration: Sendable {
     public var gracePeriod: Duration
     /// The first and the longest pause after an accept fails for lack of descriptors or memory.
     public var acceptBackoff: ClosedRange<Duration>
+    /// Set `TCP_NODELAY` on accepted TCP connections, so small replies leave at once.
+    public var noDelay: Bool
 
     /// Creates a configuration; the defaults are the SPEC's.
     public init(
         maxConnections: Int = 10_000, idleTimeout: Duration? = .seconds(300), gracePeriod: Duration = .seconds(3),
-        acceptBackoff: ClosedRange<Duration> = .milliseconds(10)...(.seconds(1))
+        acceptBackoff: ClosedRange<Duration> = .milliseconds(10)...(.seconds(1)), noDelay: Bool = true
     ) {
         self.maxConnections = maxConnections
         self.idleTimeout = idleTimeout
         self.gracePeriod = gracePeriod
         self.acceptBackoff = acceptBackoff
+        self.noDelay = noDelay
     }
 }
