@@ -18,32 +18,7 @@ extension Socket {
     ///
     /// Python asyncio: `await loop.sock_recv_into(sock, buf)`.
     public func read(into buffer: UnsafeMutableRawBufferPointer, deadline: ContinuousClock.Instant? = nil) async throws -> Int {
-        guard descriptor.acquire() else { throw SocketError(.closed, operation: "read") }
-        defer { descriptor.release() }
-        let fd = descriptor.raw
-        // Registered lazily: a socket whose data is always there when read never needs epoll.
-        var registration = registrationCache.load(ordering: .acquiring)?.takeUnretainedValue()
-        while true {
-            let sequence = registration?.sequence(.read) ?? 0
-            if registration.map({ !$0.isDrained(at: sequence) }) ?? true {
-                switch Syscall.recv(fd, buffer, Int32(MSG_DONTWAIT)) {
-                case .success(let count):
-                    if count > 0 && count < buffer.count && type == .stream, let registration {
-                        registration.drainedAtReadSequence.store(sequence, ordering: .relaxed)
-                    }
-                    return count
-                case .failure(.resourceTemporarilyUnavailable):
-                    break
-                case .failure(let errno):
-                    throw SocketError("read", errno: errno)
-                }
-            }
-            // A new registration reports the socket's current readiness as its first event
-            // (sequence 1), so waiting "after 0" cannot miss data that arrived meanwhile.
-            let waiter = try registration ?? self.registration()
-            registration = waiter
-            try await waiter.wait(for: .read, after: sequence, deadline: deadline, operation: "read")
-        }
+        try await readAvailable(into: buffer, deadline: deadline) { bytes throws(SocketError) in bytes.count }
     }
 
     /// Reads up to `maxBytes` (see ``read(into:deadline:)``); empty at end of stream.
