@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Sockets
 
 extension E2ESuite {
     /// `sock bench`: the load generator against echo servers, good and faulty.
@@ -74,6 +75,24 @@ extension E2ESuite {
             #expect(errors > 0)
             // The replies did come back (connecting worked); they were wrong.
             #expect(try #require(report["messages_per_s"] as? Double) > 0)
+        }
+
+        @Test func bench_EndsAndCountsErrors_WhenServerNeverAnswers() throws {
+            // The kernel completes the handshakes for the backlog; nobody ever reads or answers.
+            let listener = try Socket.listen(on: "127.0.0.1:0", backlog: 8)
+            defer { listener.close() }
+            let address = try "\(listener.localAddress())"
+
+            let started = ContinuousClock.now
+            let result = try E2ERun.sock([
+                "bench", address, "--connections", "3", "--duration", "0.3", "--warmup", "0", "--json",
+            ])
+            // Measured time, then the 2 s drain timeout, then the report: bounded, not hung.
+            #expect(ContinuousClock.now - started < .seconds(8))
+            #expect(result.status != 0)
+            let report = try E2EBench.report(result)
+            #expect(report["errors"] as? Int == 3)
+            #expect(report["messages_per_s"] as? Double == 0)
         }
     }
 }

@@ -21,6 +21,9 @@ public struct LoadConfiguration: Sendable {
     public var udp = false
     /// How long a datagram may take to come back.
     public var datagramTimeout: Duration = .milliseconds(200)
+    /// How long after the measured time the last replies may take; a stream connection
+    /// still waiting then counts as an error.
+    public var drainTimeout: Duration = .seconds(2)
 
     /// Creates a configuration for `address` with the defaults above.
     public init(address: String) {
@@ -63,35 +66,53 @@ public enum LoadGenerator {
         let start = clock.now
         let window = Window(start: start + configuration.warmup, end: start + configuration.warmup + configuration.duration)
         let tally = Tally()
-        await withDiscardingTaskGroup { group in
-            for index in 0..<configuration.connections {
-                group.addTask(executorPreference: reactor) {
-                    let errors: Int
-                    do {
-                        errors = configuration.udp
-                            ? try await runDatagrams(index, target, configuration, window, tally)
-                            : try await runStream(index, target, configuration, window, tally)
-                    } catch {
-                        errors = 1
+        // Reads carry no deadline (a deadline per read costs the client a timer per
+        // message); a server that stops answering is cut off by this watchdog instead.
+        await withTaskGroup(of: Void.self) { run in
+            run.addTask {
+                await withDiscardingTaskGroup { connections in
+                    for index in 0..<configuration.connections {
+                        connections.addTask(executorPreference: reactor) {
+                            let errors: Int
+                            do {
+                                errors = configuration.udp
+                                    ? try await runDatagrams(index, target, configuration, window, tally)
+                                    : try await runStream(index, target, configuration, window, tally)
+                            } catch {
+                                errors = 1
+                            }
+                            tally.addErrors(errors)
+                        }
                     }
-                    tally.addErrors(errors)
                 }
             }
+            run.addTask {
+                try? await Task.sleep(until: window.end + configuration.drainTimeout, clock: .continuous)
+            }
+            await run.next()
+            run.cancelAll()
         }
         return tally.report(configuration)
     }
 
+    /// Message `sequence` of `connection`: bytes counting up from a base unique to both.
     private static func message(_ connection: Int, _ sequence: UInt64, size: Int) -> [UInt8] {
-        var bytes: [UInt8] = []
-        appendMessage(connection, sequence, size: size, to: &bytes)
-        return bytes
+        [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            fillMessage(connection, sequence, into: UnsafeMutableRawBufferPointer(buffer))
+            initialized = size
+        }
     }
 
-    /// Appends message `sequence` of `connection` to `bytes` without a temporary array.
     @inline(__always)
-    private static func appendMessage(_ connection: Int, _ sequence: UInt64, size: Int, to bytes: inout [UInt8]) {
-        let base = UInt64(connection) &* 131 &+ sequence &* 7
-        for offset in 0..<size { bytes.append(UInt8(truncatingIfNeeded: base &+ UInt64(offset))) }
+    private static func messageBase(_ connection: Int, _ sequence: UInt64) -> UInt64 {
+        UInt64(connection) &* 131 &+ sequence &* 7
+    }
+
+    /// Writes message `sequence` of `connection` into `buffer`, which is one message long.
+    @inline(__always)
+    private static func fillMessage(_ connection: Int, _ sequence: UInt64, into buffer: UnsafeMutableRawBufferPointer) {
+        let base = messageBase(connection, sequence)
+        for offset in 0..<buffer.count { buffer[offset] = UInt8(truncatingIfNeeded: base &+ UInt64(offset)) }
     }
 
     /// One TCP connection: keeps `pipeline` messages in flight and checks each echo byte by byte.
@@ -104,64 +125,71 @@ public enum LoadGenerator {
         try await socket.connect(to: target, deadline: window.end)
         if target.family != .unix { try socket.setOption(.noDelay, true) }
         let size = configuration.size
-        var sent = Deque<ContinuousClock.Instant>()
+        let pipeline = max(configuration.pipeline, 1)
+        // At most `pipeline` messages complete per read, so at most that many are sent in reply.
+        let outgoing = UnsafeMutableRawBufferPointer.allocate(byteCount: size * pipeline, alignment: 16)
+        defer { outgoing.deallocate() }
+        let incoming = UnsafeMutableRawBufferPointer.allocate(byteCount: max(64 * 1024, size), alignment: 16)
+        defer { incoming.deallocate() }
+        var sent = Deque<ContinuousClock.Instant>(minimumCapacity: pipeline)
         var nextToSend: UInt64 = 0
         var nextToReceive: UInt64 = 0
         var offset = 0
         var mismatched = false
         var errors = 0
-        var batch: [UInt8] = []
-        for _ in 0..<max(configuration.pipeline, 1) {
-            appendMessage(index, nextToSend, size: size, to: &batch)
+        var completed = 0
+        var latencies: [UInt64] = []
+        latencies.reserveCapacity(256)
+        for slot in 0..<pipeline {
+            fillMessage(index, nextToSend, into: UnsafeMutableRawBufferPointer(rebasing: outgoing[(slot * size)...].prefix(size)))
             sent.append(.now)
             nextToSend += 1
         }
-        try await socket.write(batch)
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(64 * 1024, size), alignment: 16)
-        defer { buffer.deallocate() }
-        var completed = 0
-        var latencies: [UInt64] = []
-        var replies: [UInt8] = []
-        replies.reserveCapacity(size * max(configuration.pipeline, 1))
-        while true {
+        try await socket.write(UnsafeRawBufferPointer(outgoing))
+        while !sent.isEmpty {
             let count: Int
             do {
-                count = try await socket.read(into: buffer, deadline: window.end)
-            } catch let error as SocketError where error.kind == .timedOut {
+                count = try await socket.read(into: incoming)
+            } catch is CancellationError {
+                errors += 1  // replies still missing after the drain timeout
                 break
             }
             guard count > 0 else { errors += 1; break }
-            replies.removeAll(keepingCapacity: true)
-            var expectedBase = UInt64(index) &* 131 &+ nextToReceive &* 7
-            for byte in UnsafeRawBufferPointer(rebasing: buffer[..<count]) {
-                if byte != UInt8(truncatingIfNeeded: expectedBase &+ UInt64(offset)) { mismatched = true }
-                offset += 1
-                if offset == size {
-                    let now = ContinuousClock.now
-                    let sentAt = sent.removeFirst()
-                    if window.contains(now) {
-                        completed += 1
-                        latencies.append(UInt64((now - sentAt).nanoseconds))
-                    }
-                    if mismatched { errors += 1 }
-                    mismatched = false
-                    offset = 0
-                    nextToReceive += 1
-                    expectedBase = UInt64(index) &* 131 &+ nextToReceive &* 7
-                    if now < window.end {
-                        appendMessage(index, nextToSend, size: size, to: &replies)
-                        sent.append(now)
-                        nextToSend += 1
-                    }
+            var replies = 0
+            var position = 0
+            while position < count {
+                let take = min(size - offset, count - position)
+                let base = messageBase(index, nextToReceive)
+                for byteIndex in 0..<take where incoming[position + byteIndex] != UInt8(truncatingIfNeeded: base &+ UInt64(offset + byteIndex)) {
+                    mismatched = true
+                    break
+                }
+                position += take
+                offset += take
+                guard offset == size else { continue }
+                let now = ContinuousClock.now
+                let sentAt = sent.removeFirst()
+                if window.contains(now) {
+                    completed += 1
+                    latencies.append(UInt64((now - sentAt).nanoseconds))
+                }
+                if mismatched { errors += 1 }
+                mismatched = false
+                offset = 0
+                nextToReceive += 1
+                if now < window.end {
+                    fillMessage(index, nextToSend, into: UnsafeMutableRawBufferPointer(rebasing: outgoing[(replies * size)...].prefix(size)))
+                    replies += 1
+                    sent.append(now)
+                    nextToSend += 1
                 }
             }
-            if !replies.isEmpty { try await socket.write(replies) }
+            if replies > 0 { try await socket.write(UnsafeRawBufferPointer(rebasing: outgoing[..<(replies * size)])) }
             if latencies.count >= 256 {
                 tally.record(latencies, completed: completed)
                 latencies.removeAll(keepingCapacity: true)
                 completed = 0
             }
-            if sent.isEmpty { break }
         }
         tally.record(latencies, completed: completed)
         return errors
