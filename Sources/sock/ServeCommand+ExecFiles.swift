@@ -10,6 +10,9 @@ extension ServeCommand {
         guard !allow.isEmpty else {
             throw CommandFailure("exec needs at least one --allow PROGRAM (--allow '*' allows every program)")
         }
+        let timeout = timeout ?? 10
+        let maxOutput = maxOutput ?? 1024 * 1024
+        let execProtocol = execProtocol ?? .json
         guard timeout > 0, timeout.isFinite else { throw CommandFailure("--timeout must be a positive number of seconds") }
         guard maxOutput >= 0 else { throw CommandFailure("--max-output must not be negative") }
         if tokenFile != nil && execProtocol == .seed {

@@ -50,14 +50,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("exec: a file holding a secret every request must carry.", valueName: "file"))
     var tokenFile: String?
 
-    @Option(help: ArgumentHelp("exec: kill a program's process group after this many seconds.", valueName: "seconds"))
-    var timeout: Double = 10
+    @Option(help: ArgumentHelp("exec: kill a program's process group after this many seconds (default 10).", valueName: "seconds"))
+    var timeout: Double?
 
-    @Option(help: ArgumentHelp("exec: keep at most this many bytes of a program's stdout and stderr together.", valueName: "bytes"))
-    var maxOutput = 1024 * 1024
+    @Option(help: ArgumentHelp("exec: keep at most this many bytes of a program's stdout and stderr together (default 1048576).", valueName: "bytes"))
+    var maxOutput: Int?
 
-    @Option(name: .customLong("protocol"), help: "exec: json (JSON-header messages) or seed (seed 003's struct.pack('i') replies).")
-    var execProtocol: ExecService.WireProtocol = .json
+    @Option(name: .customLong("protocol"), help: "exec: json (JSON-header messages, the default) or seed (seed 003's struct.pack('i') replies).")
+    var execProtocol: ExecService.WireProtocol?
 
     @Option(help: ArgumentHelp("files: the directory to store and serve files in.", valueName: "dir"))
     var root: String?
@@ -71,6 +71,23 @@ struct ServeCommand: AsyncParsableCommand {
     func validate() throws {
         if udp && ![.echo, .upper, .chat].contains(service) {
             throw ValidationError("\(service.rawValue) does not support --udp (echo, upper and chat do)")
+        }
+        if framing != nil && [.exec, .files].contains(service) {
+            throw ValidationError("\(service.rawValue) has its own protocol; --framing is for echo, upper, hello, time and chat")
+        }
+        if framing != nil && udp {
+            throw ValidationError("--framing is for streams: with --udp every datagram is one message")
+        }
+        let execOptions = [
+            ("--allow", !allow.isEmpty), ("--token-file", tokenFile != nil), ("--timeout", timeout != nil),
+            ("--max-output", maxOutput != nil), ("--protocol", execProtocol != nil),
+        ]
+        if service != .exec, let (name, _) = execOptions.first(where: \.1) {
+            throw ValidationError("\(name) is an exec option; \(service.rawValue) does not take it")
+        }
+        let filesOptions = [("--root", root != nil), ("--max-size", maxSize != nil), ("--read-only", readOnly)]
+        if service != .files, let (name, _) = filesOptions.first(where: \.1) {
+            throw ValidationError("\(name) is a files option; \(service.rawValue) does not take it")
         }
         guard maxConnections > 0 else { throw ValidationError("--max-connections must be positive") }
         guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be positive") }

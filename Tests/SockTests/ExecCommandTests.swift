@@ -81,6 +81,22 @@ struct ExecCommandTests {
         #expect(outcome.error == "sock: exec needs at least one --allow PROGRAM (--allow '*' allows every program)\n")
     }
 
+    @Test("sock serve refuses an option the service does not take, in one line", arguments: [
+        (["serve", "echo", "--allow", "ls"], "--allow is an exec option; echo does not take it"),
+        (["serve", "upper", "--timeout", "5"], "--timeout is an exec option; upper does not take it"),
+        (["serve", "files", "--root", "/tmp", "--protocol", "seed"], "--protocol is an exec option; files does not take it"),
+        (["serve", "exec", "--allow", "ls", "--root", "/tmp"], "--root is a files option; exec does not take it"),
+        (["serve", "chat", "--read-only"], "--read-only is a files option; chat does not take it"),
+        (["serve", "exec", "--allow", "ls", "--framing", "line"], "exec has its own protocol; --framing is for echo, upper, hello, time and chat"),
+        (["serve", "echo", "--udp", "--framing", "line"], "--framing is for streams: with --udp every datagram is one message"),
+    ])
+    func serve_RefusesOptionsOfAnotherService(arguments: [String], message: String) async throws {
+        let outcome = try await SockProcess.run(arguments + ["--listen", "127.0.0.1:0"])
+        #expect(outcome.status != 0)
+        #expect(outcome.output == "")
+        #expect(outcome.error == "sock: \(message)\n")
+    }
+
     @Test("--allow '*' warns on stderr")
     func serve_AllowAllWarns() async throws {
         let directory = try SockProcess.makeTemporaryDirectory()
