@@ -26,11 +26,12 @@ public enum Framing: String, Sendable, CaseIterable {
     ///   - message: The message's bytes; for `line`, without its `\n` (see ``LineEncoder``).
     ///   - buffer: The output.
     /// - Throws: ``FramingError/messageTooLarge(length:limit:)`` when the message does not
-    ///   fit a `length` or `seed` field.
+    ///   fit a `length` or `seed` field, ``FramingError/lineBreakInMessage(offset:)`` when a
+    ///   `line` message contains `\n`.
     public func encode(_ message: some Collection<UInt8>, into buffer: inout [UInt8]) throws(FramingError) {
         switch self {
         case .raw: RawEncoder().encode(bytes: message, into: &buffer)
-        case .line: LineEncoder().encode(bytes: message, into: &buffer)
+        case .line: try LineEncoder().encode(bytes: message, into: &buffer)
         case .length: try LengthPrefixedEncoder(.length).encode(bytes: message, into: &buffer)
         case .seed: try LengthPrefixedEncoder(.seed).encode(bytes: message, into: &buffer)
         }

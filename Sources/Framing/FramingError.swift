@@ -1,7 +1,8 @@
 /// Why a decoder rejected its input, or an encoder its message.
 ///
-/// Every case means the peer broke the framing: the connection that produced the bytes
-/// should be closed, and the decoder that threw is unusable from then on.
+/// Every decoder case means the peer broke the framing: the connection that produced the
+/// bytes should be closed, and the decoder that threw is unusable from then on. An encoder
+/// that throws has written nothing and can be used again.
 public enum FramingError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A message claimed, accumulated or was given more bytes than the limit allows.
     ///
@@ -21,6 +22,9 @@ public enum FramingError: Error, Sendable, Equatable, CustomStringConvertible {
     case malformedHeader(String)
     /// The stream ended inside a message; `buffered` bytes of it had arrived.
     case truncated(buffered: Int)
+    /// A message given to the `line` encoder contains `\n` at `offset`: sent, it would
+    /// arrive as more than one line.
+    case lineBreakInMessage(offset: Int)
 
     /// One line of English that says what went wrong, for logs and error replies.
     public var description: String {
@@ -35,6 +39,8 @@ public enum FramingError: Error, Sendable, Equatable, CustomStringConvertible {
             "malformed header: \(reason)"
         case .truncated(let buffered):
             "stream ended inside a message (\(buffered) bytes of it buffered)"
+        case .lineBreakInMessage(let offset):
+            "a line message contains a line break (at byte \(offset))"
         }
     }
 }

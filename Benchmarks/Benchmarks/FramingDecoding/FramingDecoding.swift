@@ -40,7 +40,7 @@ struct Workload {
         let frameCount = totalSize / 64
         var stream: [UInt8] = []
         for _ in 0..<frameCount {
-            LineEncoder().encode(bytes: line, into: &stream)
+            try! LineEncoder().encode(bytes: line, into: &stream)
         }
         return Workload(name: "line 64 B", stream: stream, frameCount: frameCount)
     }
