@@ -26,6 +26,10 @@ public final class Reactor: TaskExecutor, Sendable {
     private let slab = LockedValue(RegistrationSlab())
     private let jobs = LockedValue(Deque<UnownedJob>())
     private let deadlines = LockedValue(DeadlineHeap())
+    /// Scheduled deadlines not yet fired or cancelled. Kept outside the heap's lock so that
+    /// finishing an operation takes no lock, and a loop iteration without live deadlines
+    /// reads no clock after its wait.
+    private let liveDeadlines = Atomic<Int>(0)
     /// True while the loop is about to block or blocked in `epoll_wait`: a job from another
     /// thread must then write the eventfd.
     private let polling = Atomic<Bool>(false)
@@ -108,14 +112,15 @@ public final class Reactor: TaskExecutor, Sendable {
     // MARK: Deadlines
 
     func schedule(_ deadline: ReactorDeadline) {
-        let isEarliest = deadlines.withLock { $0.insert(deadline) }
+        let live = liveDeadlines.add(1, ordering: .relaxed).newValue
+        let isEarliest = deadlines.withLock { $0.insert(deadline, live: live) }
         if isEarliest && !isCurrentThread && polling.exchange(false, ordering: .sequentiallyConsistent) {
             Syscall.signalEventFD(wakeFD)
         }
     }
 
     func deadlineCancelled() {
-        deadlines.withLock { $0.live -= 1 }
+        liveDeadlines.subtract(1, ordering: .relaxed)
     }
 
     // MARK: The loop
@@ -143,8 +148,10 @@ public final class Reactor: TaskExecutor, Sendable {
         var batch = Deque<UnownedJob>(minimumCapacity: 256)
         while true {
             runJobs(executor, &batch)
-            var timeout = deadlines.withLock { $0.millisecondsUntilNext() }
+            // Announce the wait before looking at jobs and deadlines: whatever another thread
+            // adds after this sees `polling` set and writes the eventfd.
             polling.store(true, ordering: .sequentiallyConsistent)
+            var timeout = deadlines.withLock { $0.millisecondsUntilNext() }
             if !jobs.withLock({ $0.isEmpty }) { timeout = 0 }
             let count = (try? Syscall.epollWait(epoll, events, timeoutMilliseconds: timeout).get()) ?? 0
             polling.store(false, ordering: .sequentiallyConsistent)
@@ -188,6 +195,7 @@ public final class Reactor: TaskExecutor, Sendable {
     }
 
     private func fireDeadlines() {
+        guard liveDeadlines.load(ordering: .relaxed) > 0 else { return }
         let now = ContinuousClock.now
         let due = deadlines.withLock { $0.popDue(now: now) }
         for deadline in due { deadline.fire() }
@@ -234,12 +242,11 @@ struct RegistrationSlab {
 /// heap is rebuilt without them once they outnumber the live ones.
 struct DeadlineHeap {
     private var heap = Heap<ScheduledDeadline>()
-    /// Scheduled deadlines not yet fired or cancelled.
-    var live = 0
 
     /// Adds a deadline; true if it is now the earliest.
-    mutating func insert(_ deadline: ReactorDeadline) -> Bool {
-        live += 1
+    ///
+    /// - Parameter live: How many scheduled deadlines are live, this one included.
+    mutating func insert(_ deadline: ReactorDeadline, live: Int) -> Bool {
         if heap.count > 64 && heap.count > 2 * live {
             heap = Heap(heap.unordered.filter { !$0.deadline.isCancelled })
         }

@@ -88,10 +88,13 @@ final class ReactorRegistration: Sendable {
                     case .read: state.readers.append(waiter)
                     case .write: state.writers.append(waiter)
                     }
+                    // Scheduled under the lock, so the timer is counted live before anyone
+                    // can find the waiter and cancel it.
+                    if let timer { reactor.schedule(timer) }
                     return .parked
                 }
                 switch outcome {
-                case .parked: if let timer { reactor.schedule(timer) }
+                case .parked: break
                 case .ready: continuation.resume()
                 case .closed: continuation.resume(throwing: SocketError(.closed, operation: operation))
                 case .cancelled: continuation.resume(throwing: CancellationError())
