@@ -47,6 +47,7 @@ let package = Package(
         .target(
             name: "Services",
             dependencies: [
+                "CSockets",
                 "Sockets",
                 "Framing",
                 .product(name: "Logging", package: "swift-log"),

@@ -1,6 +1,12 @@
 #define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include "CSockets.h"
 
 int csockets_accept4(int fd, struct sockaddr *address, socklen_t *length, int flags) {
@@ -28,3 +34,24 @@ struct cmsghdr *csockets_cmsg_nxthdr(struct msghdr *message, struct cmsghdr *hea
 unsigned char *csockets_cmsg_data(struct cmsghdr *header) { return CMSG_DATA(header); }
 size_t csockets_cmsg_space(size_t length) { return CMSG_SPACE(length); }
 size_t csockets_cmsg_len(size_t length) { return CMSG_LEN(length); }
+
+pid_t csockets_spawn_group_holder(void) {
+    sigset_t all, previous;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &previous);
+    pid_t pid = fork();
+    if (pid == 0) {
+        // Only async-signal-safe calls from here on: the parent has other threads.
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        setpgid(0, 0);
+        if (syscall(SYS_close_range, 0U, ~0U, 0) != 0) {
+            for (int fd = 0; fd < 65536; fd++) close(fd);
+        }
+        for (;;) pause();
+    }
+    int saved = errno;
+    if (pid > 0) setpgid(pid, pid);  // also here, so the group exists when we return
+    pthread_sigmask(SIG_SETMASK, &previous, NULL);
+    errno = saved;
+    return pid;
+}

@@ -3,8 +3,6 @@ import SystemPackage
 
 #if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
 #endif
 
 /// Runs one program, without a shell, in a process group of its own, with a time
@@ -56,23 +54,30 @@ public struct CommandRunner: Sendable {
     /// - Parameters:
     ///   - executable: A name to look up in `PATH`, or a path (anything with a `/`).
     ///   - arguments: The arguments after the program, each passed as it is.
+    ///   - name: The program's `argv[0]`, what it calls itself in its messages
+    ///     (`ls: cannot access ...`); by default `executable` as given, never the path
+    ///     a `PATH` search found.
     /// - Returns: The exit code and the output kept.
     /// - Throws: ``LaunchError`` when the program cannot be started;
     ///   `CancellationError` when the task is cancelled (the group is killed first).
-    public func run(_ executable: String, arguments: [String]) async throws -> CommandResult {
+    public func run(_ executable: String, arguments: [String], name: String? = nil) async throws -> CommandResult {
         // The program's output is handled on the cooperative pool, not on the caller's
         // executor: a chatty program must not keep a connection reactor busy.
         try await withTaskExecutorPreference(globalConcurrentExecutor) {
-            try await runHere(executable, arguments: arguments)
+            try await runHere(executable, arguments: arguments, name: name ?? executable)
         }
     }
 
-    private func runHere(_ executable: String, arguments: [String]) async throws -> CommandResult {
+    private func runHere(_ executable: String, arguments: [String], name: String) async throws -> CommandResult {
         let collector = OutputCollector(limit: maximumOutput)
-        let reaper = ProcessGroupReaper()
+        let reaper: ProcessGroupReaper
+        do {
+            reaper = try ProcessGroupReaper()
+        } catch {
+            throw LaunchError.failed("cannot create a process group: \(error)")
+        }
         var options = PlatformOptions()
-        options.processGroupID = 0
-        options.teardownSequence = [.send(signal: .kill, toProcessGroup: true, allowedDurationToNextStep: .seconds(1))]
+        options.processGroupID = reaper.groupID
         let status: TerminationStatus
         do {
             status = try await withThrowingTaskGroup(of: Void.self) { group in
@@ -83,13 +88,12 @@ public struct CommandRunner: Sendable {
                 defer { group.cancelAll() }
                 let result = try await Subprocess.run(
                     executable.contains("/") ? .path(FilePath(executable)) : .name(executable),
-                    arguments: Arguments(arguments),
+                    arguments: Arguments(executablePathOverride: name, remainingValues: arguments),
                     platformOptions: options,
                     input: .none,
                     output: .sequence,
                     error: .sequence
                 ) { execution in
-                    reaper.attach(execution.processIdentifier.value)
                     try await withThrowingTaskGroup(of: Void.self) { readers in
                         readers.addTask {
                             for try await chunk in execution.standardOutput {

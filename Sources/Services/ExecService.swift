@@ -182,7 +182,7 @@ public struct ExecService: StreamService {
         }
         let outcome: Outcome
         do {
-            outcome = Outcome(try await runner.run(executable, arguments: Array(arguments.dropFirst())), timeout: runner.timeout)
+            outcome = Outcome(try await runner.run(executable, arguments: Array(arguments.dropFirst()), name: program), timeout: runner.timeout)
         } catch let error as CommandRunner.LaunchError {
             if case .notFound = error {
                 outcome = Outcome(error: "\(error)", exitCode: ExecResponse.notFoundExit)

@@ -60,7 +60,6 @@ public struct FilesService: StreamService {
     /// Serves requests until the client ends the stream.
     public func serve(_ connection: Connection) async throws {
         var reader = HeaderedRequestReader(connection)
-        defer { reader.deallocate() }
         while true {
             let header: [UInt8]
             do {

@@ -9,7 +9,9 @@ import Sockets
 /// the header are the body's start: ``readBody(count:_:)`` takes them first
 /// (`takeBuffered()`), then reads the socket no further than the body's end, and hands
 /// any bytes beyond it (a pipelined next request) back to the decoder.
-struct HeaderedRequestReader {
+///
+/// It owns its read buffer, so it cannot be copied; the buffer is freed with it.
+struct HeaderedRequestReader: ~Copyable {
     /// The longest header accepted (SPEC §3: 64 KiB).
     static let maximumHeaderLength = 64 * 1024
     /// The largest chunk read from the socket at once.
@@ -19,13 +21,12 @@ struct HeaderedRequestReader {
     private var decoder = LengthPrefixedDecoder(.length, maximumLength: maximumHeaderLength)
     private let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
 
-    /// Reads from `connection`; call ``deallocate()`` when done.
+    /// Reads from `connection`.
     init(_ connection: Connection) {
         self.connection = connection
     }
 
-    /// Frees the read buffer.
-    func deallocate() {
+    deinit {
         chunk.deallocate()
     }
 

@@ -1,61 +1,60 @@
+import CSockets
 import Synchronization
+import SystemPackage
 
 #if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
 #endif
 
-/// Kills a child's process group: when the timeout fires, and once more when the
-/// run is over, so that no background grandchild outlives the request.
+/// A process group for one program run, killed when the timeout fires and once more
+/// when the run is over, so that no background grandchild outlives the request.
 ///
-/// The child is started as the leader of a new group (`setpgid(0, 0)`), so the group
-/// id is its pid and `kill(-pid, SIGKILL)` reaches every process it started that did
-/// not leave the group. Either of ``attach(_:)`` and ``timeOut()`` may come first.
+/// The group belongs to a *holder*: a child of this process that does nothing but
+/// sit in the group until it is killed and reaped. The program is started into that
+/// group. Because the holder stays unreaped until ``finish()`` has signalled the group,
+/// the group id cannot be reused by an unrelated process in the meantime — killing
+/// `-pid` of the program itself after it was reaped could reach a stranger's group.
 final class ProcessGroupReaper: Sendable {
     private struct State {
-        var groupID: pid_t?
         var timedOut = false
         var finished = false
     }
 
+    /// The group to start the program in (the holder's pid).
+    let groupID: pid_t
     private let state = Mutex(State())
 
-    /// Records the group to kill; kills it at once if the timeout already fired.
-    func attach(_ groupID: pid_t) {
-        let kill = state.withLock { state in
-            state.groupID = groupID
-            return state.timedOut && !state.finished
-        }
-        if kill { Self.killGroup(groupID) }
+    /// Creates the group (forks its holder).
+    ///
+    /// - Throws: `Errno` when the holder cannot be forked.
+    init() throws(Errno) {
+        let pid = csockets_spawn_group_holder()
+        guard pid > 0 else { throw Errno(rawValue: errno) }
+        groupID = pid
     }
 
-    /// The timeout fired: kills the group (or marks it, to be killed when attached).
+    /// The timeout fired: kills the group, unless the run is over already.
     func timeOut() {
-        let groupID: pid_t? = state.withLock { state in
-            guard !state.finished else { return nil }
+        state.withLock { state in
+            guard !state.finished else { return }
             state.timedOut = true
-            return state.groupID
+            // Under the lock: finish() reaps the holder only after taking it.
+            _ = kill(-groupID, SIGKILL)
         }
-        if let groupID { Self.killGroup(groupID) }
     }
 
-    /// The run is over: kills whatever is left of the group.
+    /// The run is over: kills whatever is left of the group, then reaps the holder,
+    /// which frees the group id. Call it exactly once.
     ///
     /// - Returns: Whether the timeout had fired.
     func finish() -> Bool {
-        let (groupID, timedOut) = state.withLock { state in
+        let timedOut = state.withLock { state in
             state.finished = true
-            return (state.groupID, state.timedOut)
+            return state.timedOut
         }
-        if let groupID { Self.killGroup(groupID) }
-        return timedOut
-    }
-
-    /// Sends `SIGKILL` to every process of the group; a group that is gone already
-    /// (`ESRCH`) is fine.
-    private static func killGroup(_ groupID: pid_t) {
-        guard groupID > 1 else { return }
         _ = kill(-groupID, SIGKILL)
+        var status: Int32 = 0
+        while waitpid(groupID, &status, 0) == -1 && errno == EINTR {}
+        return timedOut
     }
 }

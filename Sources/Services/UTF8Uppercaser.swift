@@ -59,7 +59,7 @@ public struct UTF8Uppercaser: Sendable {
 
     /// How many trailing bytes form the start of a multi-byte character that is not complete yet.
     static func incompleteSuffixLength(_ bytes: [UInt8]) -> Int {
-        for back in 1...min(3, bytes.count) where bytes.count >= back {
+        for back in stride(from: 1, through: min(3, bytes.count), by: 1) {
             let lead = bytes[bytes.count - back]
             if lead & 0xC0 == 0x80 { continue }
             let needed = lead >= 0xF0 && lead <= 0xF4 ? 4 : lead >= 0xE0 && lead < 0xF0 ? 3 : lead >= 0xC2 && lead < 0xE0 ? 2 : 1

@@ -143,6 +143,17 @@ struct ExecServiceTests {
         #expect(replies[2].header.error == "not allowed: /usr/bin/echo")
     }
 
+    @Test("argv[0] is the program as the client wrote it, not the path it resolved to")
+    func argv0_IsTheProgramAsWritten() async throws {
+        let replies = try await Self.exchange(
+            Self.service(allow: ["ls", "/bin/sh"]),
+            [ExecRequest(argv: ["ls", "/nonexistent-sockets-argv0"]),
+             ExecRequest(argv: ["sh", "-c", "echo $0"]), ExecRequest(argv: ["/bin/sh", "-c", "echo $0"])])
+        #expect(replies[0].standardError.hasPrefix("ls: "), "\(replies[0].standardError)")
+        #expect(replies[1].standardOutput == "sh\n")
+        #expect(replies[2].standardOutput == "/bin/sh\n")
+    }
+
     @Test("matching is by exact text")
     func allowList_Matching() {
         let list = ExecAllowList(["ls", "/usr/bin/env"])
@@ -308,6 +319,23 @@ struct ExecServiceTests {
         #expect(replies[1].contains("No such file"))
         #expect(replies[2] == "exec: not allowed: rm\n")
         #expect(replies[3] == "exec: unterminated ' quote\n")
+    }
+
+    @Test("seed protocol: the program's messages name it as the client wrote it")
+    func seed_Argv0IsTheProgramAsWritten() async throws {
+        let reply = try await Harness.withServer(Self.service(allow: ["ls"], wireProtocol: .seed)) { address in
+            try await Harness.onThread {
+                let socket = try Socket(address.family, .stream)
+                socket.timeout = Harness.socketTimeout
+                defer { socket.close() }
+                try socket.connect(to: address)
+                var decoder = LengthPrefixedDecoder(.seed)
+                try socket.sendAll(Array("ls /nonexistent-sockets-argv0".utf8))
+                guard let reply = try socket.receiveMessage(&decoder) else { throw HarnessError("the server closed the connection") }
+                return String(decoding: reply, as: UTF8.self)
+            }
+        }
+        #expect(reply.hasPrefix("ls: cannot access"), "\(reply)")
     }
 
     @Test("seed framing is struct.pack('i'): 4 bytes, little-endian")

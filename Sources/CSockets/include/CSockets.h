@@ -1,5 +1,6 @@
 // Declarations the Glibc module does not export to Swift: GNU extensions
-// (accept4, recvmmsg, sendmmsg, strerrorname_np) and the CMSG macros.
+// (accept4, recvmmsg, sendmmsg, strerrorname_np) and the CMSG macros; and the one
+// thing Swift must not do itself, code between fork and exit (the group holder).
 #ifndef CSOCKETS_H
 #define CSOCKETS_H
 
@@ -28,5 +29,14 @@ struct cmsghdr *csockets_cmsg_nxthdr(struct msghdr *message, struct cmsghdr *hea
 unsigned char *csockets_cmsg_data(struct cmsghdr *header);
 size_t csockets_cmsg_space(size_t length);
 size_t csockets_cmsg_len(size_t length);
+
+/// Forks a child that does nothing but hold a new process group (its pid) open until
+/// it is killed and reaped: while it is unreaped, the group id cannot be reused, so
+/// `kill(-group, ...)` can only reach processes that were put in that group.
+///
+/// The child closes every inherited descriptor and blocks every signal; it gets
+/// `SIGKILL` if the thread that forked it ends. Returns the child's pid, or -1 with
+/// errno set.
+pid_t csockets_spawn_group_holder(void);
 
 #endif
