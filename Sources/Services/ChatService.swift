@@ -27,6 +27,8 @@ public final class ChatService: StreamService {
         self.patience = patience
     }
 
+    /// Serves one member: joins it, passes its lines to the room, writes it what the
+    /// room sends it, and leaves when it quits, ends its stream, or is too slow.
     public func serve(_ connection: Connection) async throws {
         let member = ChatMember(connection: connection, limit: maximumQueuedBytes, patience: patience)
         let id = ObjectIdentifier(member)
