@@ -10,6 +10,12 @@ public struct ChatRoom<Member: Hashable & Sendable>: Sendable {
         public var recipient: Member
         /// The line, without terminator.
         public var line: String
+
+        /// A line for one member.
+        public init(recipient: Member, line: String) {
+            self.recipient = recipient
+            self.line = line
+        }
     }
 
     private var members: [Member] = []

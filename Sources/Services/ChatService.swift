@@ -1,4 +1,3 @@
-import DequeModule
 import Framing
 import Sockets
 import Synchronization
@@ -6,137 +5,116 @@ import Synchronization
 /// `chat` over TCP or Unix streams (seed 003's QQ-style chat, as a room): each
 /// connection is a member; each message under the framing is one line.
 ///
-/// Every member has its own writer task and a bounded outgoing queue: a member that
-/// stops reading fills its queue and is disconnected, and the room goes on.
+/// Every member has a writer task and a bounded outgoing queue (``OutboundQueue``).
+/// While a member's queue is over its bound, the members who send to it wait — their
+/// reads pause, so TCP slows them down — for at most ``patience``; a member whose
+/// queue is still over its bound then is disconnected, and the room goes on (SPEC §4).
 public final class ChatService: StreamService {
     /// The framing lines arrive and leave in (SPEC: line).
     public let framing: Framing
-    /// The most bytes queued for one member before it is disconnected.
+    /// The most bytes queued for one member before its senders wait for it.
     public let maximumQueuedBytes: Int
+    /// How long a member's queue may stay over ``maximumQueuedBytes`` before the member
+    /// is disconnected (SPEC: 5 s).
+    public let patience: Duration
     private let room = Mutex(ChatRoom<ObjectIdentifier>())
-    private let outboxes = Mutex<[ObjectIdentifier: ChatOutbox]>([:])
+    private let members = Mutex<[ObjectIdentifier: ChatMember]>([:])
 
     /// Creates an empty room.
-    public init(framing: Framing = .line, maximumQueuedBytes: Int = 256 * 1024) {
+    public init(framing: Framing = .line, maximumQueuedBytes: Int = 256 * 1024, patience: Duration = .seconds(5)) {
         self.framing = framing
         self.maximumQueuedBytes = maximumQueuedBytes
+        self.patience = patience
     }
 
+    /// Serves one member: joins it, passes its lines to the room, writes it what the
+    /// room sends it, and leaves when it quits, ends its stream, or is too slow.
     public func serve(_ connection: Connection) async throws {
-        let outbox = ChatOutbox(connection: connection, limit: maximumQueuedBytes)
-        let member = ObjectIdentifier(outbox)
-        outboxes.withLock { $0[member] = outbox }
-        deliver(room.withLock { $0.join(member) })
+        let member = ChatMember(connection: connection, limit: maximumQueuedBytes, patience: patience)
+        let id = ObjectIdentifier(member)
+        members.withLock { $0[id] = member }
         defer {
-            outboxes.withLock { _ = $0.removeValue(forKey: member) }
-            deliver(room.withLock { $0.leave(member) })
+            members.withLock { _ = $0.removeValue(forKey: id) }
+            deliverWithoutWaiting(room.withLock { $0.leave(id) })
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await outbox.writeUntilClosed(framing: self.framing) }
-            defer { outbox.finish() }
+            group.addTask { try await member.writeUntilFinished(framing: self.framing) }
+            defer { member.outbox.finish() }
+            try await deliver(room.withLock { $0.join(id) })
             do {
                 for try await message in connection.messages(framing.makeDecoder()) {
                     let text = String(decoding: message, as: UTF8.self)
-                    let (deliveries, quit) = room.withLock { $0.receive(text, from: member) }
-                    deliver(deliveries)
+                    let (deliveries, quit) = room.withLock { $0.receive(text, from: id) }
+                    try await deliver(deliveries)
                     if quit { break }
                 }
             } catch let error as FramingError {
-                outbox.enqueue("! \(error)")
-                outbox.finish()
+                let notice = "! \(error)"
+                _ = member.outbox.sendWithoutWaiting(notice, size: ChatMember.size(of: notice))
+                member.outbox.finish()
                 try await group.waitForAll()
                 throw error
             }
-            outbox.finish()
+            member.outbox.finish()
             try await group.waitForAll()
         }
     }
 
-    private func deliver(_ deliveries: [ChatRoom<ObjectIdentifier>.Delivery]) {
+    /// Queues each line for its recipient, waiting while the recipient's queue is over
+    /// its bound; a recipient whose queue overflows is disconnected.
+    private func deliver(_ deliveries: [ChatRoom<ObjectIdentifier>.Delivery]) async throws(CancellationError) {
         guard !deliveries.isEmpty else { return }
-        let targets = outboxes.withLock { boxes in deliveries.map { boxes[$0.recipient] } }
-        for (delivery, outbox) in zip(deliveries, targets) {
-            outbox?.enqueue(delivery.line)
+        let targets = members.withLock { members in deliveries.map { members[$0.recipient] } }
+        for (delivery, target) in zip(deliveries, targets) {
+            guard let target else { continue }
+            if try await target.outbox.send(delivery.line, size: ChatMember.size(of: delivery.line)) == .overflowed {
+                target.disconnect()
+            }
+        }
+    }
+
+    /// Queues notices a member cannot wait to send (it is leaving).
+    private func deliverWithoutWaiting(_ deliveries: [ChatRoom<ObjectIdentifier>.Delivery]) {
+        guard !deliveries.isEmpty else { return }
+        let targets = members.withLock { members in deliveries.map { members[$0.recipient] } }
+        for (delivery, target) in zip(deliveries, targets) {
+            guard let target else { continue }
+            if target.outbox.sendWithoutWaiting(delivery.line, size: ChatMember.size(of: delivery.line)) == .overflowed {
+                target.disconnect()
+            }
         }
     }
 }
 
-/// One member's outgoing lines and the task that writes them.
-final class ChatOutbox: Sendable {
-    private struct State {
-        var lines = Deque<String>()
-        var queuedBytes = 0
-        var finished = false
-        var waiter: CheckedContinuation<Void, Never>?
-    }
+/// One member of a ``ChatService`` room: its connection and outgoing lines.
+final class ChatMember: Sendable {
+    let connection: Connection
+    let outbox: OutboundQueue<String>
 
-    private let connection: Connection
-    private let limit: Int
-    private let state = Mutex(State())
-
-    init(connection: Connection, limit: Int) {
+    init(connection: Connection, limit: Int, patience: Duration) {
         self.connection = connection
-        self.limit = limit
+        outbox = OutboundQueue(limit: limit, patience: patience)
     }
 
-    /// Queues a line; past the limit the member is too slow: its socket is closed.
-    func enqueue(_ line: String) {
-        let (resume, overflow) = state.withLock { state -> (CheckedContinuation<Void, Never>?, Bool) in
-            guard !state.finished else { return (nil, false) }
-            state.queuedBytes += line.utf8.count + 1
-            if state.queuedBytes > limit {
-                state.finished = true
-                state.lines.removeAll()
-                let waiter = state.waiter
-                state.waiter = nil
-                return (waiter, true)
-            }
-            state.lines.append(line)
-            let waiter = state.waiter
-            state.waiter = nil
-            return (waiter, false)
-        }
-        if overflow { connection.socket.close() }
-        resume?.resume()
+    /// What a line counts against the queue's bound: its bytes and a terminator.
+    static func size(of line: String) -> Int { line.utf8.count + 1 }
+
+    /// Too slow: drops what is queued and closes the socket, which ends the member's
+    /// reads and writes.
+    func disconnect() {
+        outbox.close()
+        connection.socket.close()
     }
 
-    /// No more lines will be queued; the writer ends once the queue is empty.
-    func finish() {
-        let waiter = state.withLock { state in
-            state.finished = true
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        waiter?.resume()
-    }
-
-    /// Writes queued lines as they come, until ``finish()`` and the queue is empty.
-    func writeUntilClosed(framing: Framing) async throws {
+    /// Writes queued lines as they come, until the queue is finished and empty.
+    func writeUntilFinished(framing: Framing) async throws {
+        var batch: [String] = []
         var output: [UInt8] = []
-        while true {
-            let (lines, finished) = state.withLock { state in
-                defer {
-                    state.lines.removeAll()
-                    state.queuedBytes = 0
-                }
-                return (Array(state.lines), state.finished)
-            }
-            if !lines.isEmpty {
-                output.removeAll(keepingCapacity: true)
-                for line in lines { try framing.encode(Array(line.utf8), into: &output) }
-                try await connection.write(output)
-            } else if finished {
-                return
-            } else {
-                await withCheckedContinuation { continuation in
-                    let parked = state.withLock { state in
-                        guard state.lines.isEmpty && !state.finished else { return false }
-                        state.waiter = continuation
-                        return true
-                    }
-                    if !parked { continuation.resume() }
-                }
-            }
+        while try await outbox.nextBatch(into: &batch) {
+            // A buffer grown by a big batch is not kept for the member's whole life.
+            output.removeAll(keepingCapacity: output.capacity <= 64 * 1024)
+            for line in batch { try framing.encode(line.utf8, into: &output) }
+            try await connection.write(output)
         }
     }
 }

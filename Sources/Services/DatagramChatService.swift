@@ -1,9 +1,14 @@
+import Logging
 import Sockets
 import Synchronization
 
 /// `chat --udp`: every sender address is a member (joined by its first datagram,
 /// forgotten after ``idleLimit`` without one); each message is one datagram, in the
 /// same formats as the TCP room.
+///
+/// A datagram sender cannot be paused, so there is no waiting here: a datagram that
+/// the socket cannot take at once (its send buffer, or a Unix peer's queue, is full)
+/// is dropped for that member and counted in ``droppedDatagrams``.
 public final class DatagramChatService: Sendable {
     /// How long a silent member stays in the room (SPEC: 10 minutes).
     public let idleLimit: Duration
@@ -12,11 +17,24 @@ public final class DatagramChatService: Sendable {
         var lastSeen: [SocketAddress: ContinuousClock.Instant] = [:]
     }
     private let state = Mutex(State())
+    private let drops = Atomic<Int>(0)
+    private let logger: Logger
 
     /// Creates an empty room.
-    public init(idleLimit: Duration = .seconds(600)) {
+    ///
+    /// - Parameter logger: Dropped datagrams are reported at `.warning`: the first, then
+    ///   each time the count doubles (a flood does not flood the log). By default
+    ///   nothing is logged.
+    public init(
+        idleLimit: Duration = .seconds(600),
+        logger: Logger = Logger(label: "sockets.chat-udp", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) {
         self.idleLimit = idleLimit
+        self.logger = logger
     }
+
+    /// How many datagrams were dropped because the socket could not take them at once.
+    public var droppedDatagrams: Int { drops.load(ordering: .relaxed) }
 
     /// Handles one datagram (a ``DatagramServer`` handler).
     public func handle(_ datagram: Datagram, from socket: Socket) async throws {
@@ -40,10 +58,26 @@ public final class DatagramChatService: Sendable {
             return deliveries
         }
         for delivery in deliveries {
-            // A datagram that cannot be sent now is dropped, as UDP would drop it.
-            _ = try? delivery.line.utf8.withContiguousStorageIfAvailable { bytes in
-                try socket.trySendTo(UnsafeRawBufferPointer(bytes), delivery.recipient)
+            var line = delivery.line
+            do {
+                let result = try line.withUTF8 { bytes throws(SocketError) in
+                    try socket.trySendTo(UnsafeRawBufferPointer(bytes), delivery.recipient)
+                }
+                if case .wouldBlock = result { countDrop(for: delivery.recipient) }
+            } catch let error as SocketError where error.kind == .closed {
+                throw error
+            } catch {
+                // One member's address failing (a Unix peer gone) does not stop the others'.
+                logger.notice("chat: send failed", metadata: ["peer": "\(delivery.recipient)", "error": "\(error)"])
             }
+        }
+    }
+
+    private func countDrop(for recipient: SocketAddress) {
+        let count = drops.add(1, ordering: .relaxed).newValue
+        if count & (count - 1) == 0 {
+            logger.warning("chat: dropped datagrams for members that do not keep up",
+                           metadata: ["dropped": "\(count)", "last": "\(recipient)"])
         }
     }
 }

@@ -105,7 +105,7 @@ struct ServeCommand: AsyncParsableCommand {
         if udp {
             let socket = try Socket.bindDatagram(to: listen)
             address = try socket.localAddress()
-            service = GracefulService(DatagramServer(socket: socket, logger: logger, handler: try datagramHandler()))
+            service = GracefulService(DatagramServer(socket: socket, logger: logger, handler: try datagramHandler(logger: logger)))
         } else {
             let handler = try streamService(framing: framing)
             if let unixPath { try removeStaleUnixSocket(unixPath) }
@@ -137,11 +137,11 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    private func datagramHandler() throws -> DatagramServer.Handler {
+    private func datagramHandler(logger: Logger) throws -> DatagramServer.Handler {
         switch service {
         case .echo: return echoDatagram
         case .upper: return upperDatagram
-        case .chat: return DatagramChatService().handle
+        case .chat: return DatagramChatService(logger: logger).handle
         default: throw ValidationError("\(service.rawValue) does not support --udp")
         }
     }

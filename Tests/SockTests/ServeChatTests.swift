@@ -191,6 +191,111 @@ extension E2ESuite {
             #expect(try talker.receiveText() == "guest-3: still here")
         }
 
+        @Test func chat_KeepsMembersWhoRead_WhenAnotherSendsABurst() throws {
+            let directory = try E2EPaths.makeTemporaryDirectory()
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let server = try E2EServer.serve("chat", listen: "unix:\(directory)/chat.sock")
+            defer { server.stop() }
+            let (a, b, c) = try E2EChat.room(server)
+            let readers = [b, c].map { E2EChatFloodReader($0.socket, sender: "guest-1") }
+
+            // 1 MiB (256 lines of 4 KiB) arrives at once: queued while the server is
+            // stopped (a Unix stream takes it all with a big enough send buffer), so the
+            // server finds all of it to read when it runs again.
+            try a.socket.setOption(.sendBufferSize, 4 * 1024 * 1024)
+            server.child.send(SIGSTOP)
+            defer { server.child.send(SIGCONT) }
+            try a.sendRaw(E2EChatFlood.burst(0))
+            try a.send("done")
+            server.child.send(SIGCONT)
+
+            for reader in readers {
+                let report = try #require(reader.wait(timeout: E2E.timeout))
+                #expect(report.floodLines == E2EChatFlood.linesPerBurst)
+                #expect(report.mismatch == nil)
+                #expect(report.sawDone, "reading ended: \(report.error ?? "end of stream")")
+                #expect(report.others.map(\.line) == [])
+            }
+            try b.send("/who")
+            #expect(try b.receiveText() == "* online: guest-1, guest-2, guest-3")
+        }
+
+        /// SPEC §4 chat, with the defaults of `sock serve chat` (256 KiB per member, 5 s):
+        /// one member floods 64 MiB in 1 MiB bursts, two read everything, one never reads.
+        @Test func chat_PacesTheSender_AndDisconnectsOnlyTheMemberThatNeverReads_WhenOneFloods() throws {
+            let testStart = ContinuousClock.now
+            let server = try E2EServer.serve("chat")
+            defer { server.stop() }
+            let flooder = try server.connect()
+            #expect(try flooder.receiveText() == "* guest-1 joined")
+            let first = try server.connect()
+            #expect(try first.receiveText() == "* guest-2 joined")
+            let second = try server.connect()
+            #expect(try second.receiveText() == "* guest-3 joined")
+            let silentSocket = try Socket(.inet, .stream)
+            try silentSocket.setOption(.receiveBufferSize, 4096)
+            try silentSocket.connect(to: SocketAddress(server.address)!)
+            let silent = E2EClient(socket: silentSocket)
+            #expect(try flooder.receiveText() == "* guest-2 joined")
+            #expect(try flooder.receiveText() == "* guest-3 joined")
+            #expect(try first.receiveText() == "* guest-3 joined")
+            for member in [flooder, first, second] { #expect(try member.receiveText() == "* guest-4 joined") }
+            let memoryBefore = E2EChatFlood.memory(of: server.pid)
+
+            let bursts = 64
+            let lines = bursts * E2EChatFlood.linesPerBurst
+            let readers = [first, second].map { E2EChatFloodReader($0.socket, sender: "guest-1") }
+            let cpu = E2ECPUSampler(server)
+            defer { cpu.stop() }
+            let flood = E2EChatFloodSender(flooder.socket, bursts: bursts)
+            try flood.wait(timeout: .seconds(40))
+            let reports = try readers.map { try #require($0.wait(timeout: .seconds(40))) }
+            cpu.stop()
+            let memoryAfter = E2EChatFlood.memory(of: server.pid)
+
+            // The readers got every line, in order, and only the silent member left.
+            for report in reports {
+                #expect(report.floodLines == lines)
+                #expect(report.mismatch == nil)
+                #expect(report.sawDone, "reading ended: \(report.error ?? "end of stream")")
+                #expect(report.others.map(\.line) == ["* guest-4 left"])
+            }
+            #expect(silent.isClosedByServer())
+
+            // The flood stalled once — when the silent member's queue filled, the server
+            // stopped reading the flooder — and the member was dropped about 5 s later.
+            let report = reports[0]
+            let left = try #require(report.arrival(of: "* guest-4 left"))
+            let events = (report.arrivals + [left]).sorted()
+            let gaps = zip(events, events.dropFirst()).map { (start: $0, length: $1 - $0) }
+            let stall = try #require(gaps.max { $0.length < $1.length })
+            let disconnectedAfter = left - stall.start
+            #expect(stall.length >= .milliseconds(4500), "the longest stall was \(stall.length)")
+            #expect(disconnectedAfter <= .milliseconds(6000), "disconnected \(disconnectedAfter) after the stall began")
+
+            // While the flooder waited, the server did not spin.
+            let waiting = try #require(cpu.ticks(from: stall.start + .milliseconds(250), to: stall.start + stall.length - .milliseconds(250)))
+            #expect(waiting.ticks <= 10, "\(waiting.ticks) ticks over \(waiting.over)")
+
+            // Memory stayed bounded: far below the 64 MiB that went through.
+            let growth = memoryAfter.peak - memoryBefore.resident
+            #expect(growth < 32 * 1024, "peak \(memoryAfter.peak) KiB, \(memoryBefore.resident) KiB before")
+
+            // The room goes on.
+            #expect(try flooder.receiveText() == "* guest-4 left")
+            try first.send("still here")
+            #expect(try flooder.receiveText() == "guest-2: still here")
+            #expect(try second.receiveText() == "guest-2: still here")
+            try second.send("/who")
+            #expect(try second.receiveText() == "* online: guest-1, guest-2, guest-3")
+
+            let elapsed = ContinuousClock.now - testStart
+            print("chat flood: \(lines) lines of \(E2EChatFlood.lineLength) B; member dropped \(disconnectedAfter) after the stall; "
+                + "server CPU \(waiting.ticks) ticks over \(waiting.over) of waiting; RSS \(memoryBefore.resident) KiB before, "
+                + "\(memoryAfter.resident) KiB after, peak \(memoryAfter.peak) KiB; test \(elapsed)")
+            #expect(elapsed < .seconds(30))
+        }
+
         @Test func chatUDP_TreatsEachSenderAddressAsMember_WithTheSameFormats() throws {
             let server = try E2EServer.serve("chat", ["--udp"])
             defer { server.stop() }

@@ -1,0 +1,152 @@
+import Foundation
+import Framing
+import Services
+import Sockets
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `ChatService` on an in-process server, with a small queue bound and chosen patience
+/// (the defaults are tested end to end in `ServeChatTests`).
+@Suite struct ChatServiceTests {
+    /// A blocking line client.
+    private final class Member: Sendable {
+        let socket: Socket
+
+        init(_ address: SocketAddress) throws {
+            socket = try Socket(address.family, .stream)
+            socket.timeout = ExecFilesHarness.socketTimeout
+            try socket.connect(to: address)
+        }
+
+        deinit { socket.close() }
+
+        /// The next `count` lines (fewer if the stream ends); throws if more arrived.
+        func receive(_ count: Int) throws -> [String] {
+            var decoder = Framing.line.makeDecoder()
+            var lines: [String] = []
+            while lines.count < count, let message = try socket.receiveMessage(&decoder) {
+                lines.append(String(decoding: message, as: UTF8.self))
+            }
+            guard decoder.takeBuffered().isEmpty else { throw HarnessError("more than \(count) lines arrived") }
+            return lines
+        }
+
+        /// Whether the server closed the connection: reading ends in EOF or a reset.
+        func isClosedByServer() -> Bool {
+            var decoder = Framing.line.makeDecoder()
+            do {
+                while try socket.receiveMessage(&decoder) != nil {}
+                return true
+            } catch let error as SocketError {
+                return error.kind == .connectionReset
+            } catch {
+                return false
+            }
+        }
+    }
+
+    private static let unit = Array((String(repeating: "z", count: 1023) + "\n").utf8)
+
+    /// Sends copies of `unit` without waiting until the socket stays unwritable for
+    /// 300 ms (the server stopped reading).
+    ///
+    /// - Returns: How many copies were begun, and what is left of the last one.
+    private static func sendUntilStalled(_ socket: Socket) throws -> (copies: Int, rest: [UInt8]) {
+        var total = 0
+        var pending = unit[...]
+        while total < 256 * 1024 * 1024 {
+            let result = try pending.withUnsafeBytes { try socket.trySend($0) }
+            guard case .completed(let sent) = result else {
+                var descriptor = pollfd(fd: socket.fileDescriptor, events: Int16(POLLOUT), revents: 0)
+                if poll(&descriptor, 1, 300) == 0 { break }
+                continue
+            }
+            total += sent
+            pending = pending.dropFirst(sent)
+            if pending.isEmpty { pending = unit[...] }
+        }
+        return ((total + unit.count - 1) / unit.count, pending.count < unit.count ? Array(pending) : [])
+    }
+
+    @Test func serve_PausesTheSender_AndLosesNothing_WhenASlowMemberCatchesUpWithinThePatience() async throws {
+        struct Seen: Sendable {
+            var sent = 0
+            var notices: [String] = []
+            var slowLines: [String] = []
+            var who: [String] = []
+        }
+        let service = ChatService(maximumQueuedBytes: 64 * 1024, patience: .seconds(60))
+        let seen = try await ExecFilesHarness.withServer(service) { address in
+            try await ExecFilesHarness.onThread {
+                var seen = Seen()
+                let talker = try Member(address)
+                seen.notices += try talker.receive(1)
+                let slow = try Member(address)
+                seen.notices += try talker.receive(1)
+                // The slow member does not read: its queue fills, the server stops
+                // reading the talker, and TCP stops the talker.
+                let (copies, rest) = try Self.sendUntilStalled(talker.socket)
+                seen.sent = copies
+                // It reads now, within the patience.
+                seen.slowLines = try slow.receive(rest.isEmpty ? 1 + copies : copies)
+                try talker.socket.sendAll(rest)
+                if !rest.isEmpty { seen.slowLines += try slow.receive(1) }
+                try talker.socket.sendAll(Array("/who\n".utf8))
+                seen.who = try talker.receive(1)
+                return seen
+            }
+        }
+        #expect(seen.notices == ["* guest-1 joined", "* guest-2 joined"])
+        #expect(seen.sent > 0)
+        #expect(seen.sent * Self.unit.count < 64 * 1024 * 1024)
+        // Every line, in order, and the slow member is still in the room.
+        let expected = "guest-1: " + String(repeating: "z", count: 1023)
+        #expect(seen.slowLines.first == "* guest-2 joined")
+        #expect(seen.slowLines.count == 1 + seen.sent)
+        #expect(seen.slowLines.dropFirst().allSatisfy { $0 == expected })
+        #expect(seen.who == ["* online: guest-1, guest-2"])
+    }
+
+    @Test func serve_DisconnectsAMemberThatStaysOverTheBound_AfterTheConfiguredPatience() async throws {
+        struct Seen: Sendable {
+            var notices: [String] = []
+            var sent = 0
+            var left: [String] = []
+            var elapsed = Duration.zero
+            var silentClosed = false
+            var who: [String] = []
+        }
+        let service = ChatService(maximumQueuedBytes: 64 * 1024, patience: .milliseconds(500))
+        let seen = try await ExecFilesHarness.withServer(service) { address in
+            try await ExecFilesHarness.onThread {
+                var seen = Seen()
+                let talker = try Member(address)
+                seen.notices += try talker.receive(1)
+                let silent = try Member(address)
+                seen.notices += try talker.receive(1)
+                let start = ContinuousClock.now
+                // Stalls while the silent member's queue is over the bound; the rest
+                // goes through once it is dropped.
+                let (copies, rest) = try Self.sendUntilStalled(talker.socket)
+                seen.sent = copies
+                try talker.socket.sendAll(rest)
+                seen.left = try talker.receive(1)
+                seen.elapsed = ContinuousClock.now - start
+                seen.silentClosed = silent.isClosedByServer()
+                try talker.socket.sendAll(Array("/who\n".utf8))
+                seen.who = try talker.receive(1)
+                return seen
+            }
+        }
+        #expect(seen.notices == ["* guest-1 joined", "* guest-2 joined"])
+        #expect(seen.sent > 0)
+        #expect(seen.left == ["* guest-2 left"])
+        // Well before the default patience (5 s).
+        #expect(seen.elapsed < .seconds(4), "dropped after \(String(describing: seen.elapsed))")
+        #expect(seen.silentClosed)
+        #expect(seen.who == ["* online: guest-1"])
+    }
+}
