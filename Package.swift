@@ -7,7 +7,6 @@ let asyncOnCallerExecutor: [SwiftSetting] = [.enableUpcomingFeature("Nonisolated
 
 let package = Package(
     name: "Sockets",
-    platforms: [.macOS(.v15)],
     products: [
         .library(name: "Sockets", targets: ["Sockets"]),
         .library(name: "Framing", targets: ["Framing"]),

@@ -2,7 +2,7 @@
 /// room under which name, and which lines a message produces for whom.
 ///
 /// Both the TCP service (one connection per member) and the UDP service (one sender
-/// address per member) drive it; it has no I/O, so it is tested on its own.
+/// address per member) drive it; it has no I/O, so it is tested on its own (`ChatRoomTests`).
 public struct ChatRoom<Member: Hashable & Sendable>: Sendable {
     /// One line for one member.
     public struct Delivery: Equatable, Sendable {

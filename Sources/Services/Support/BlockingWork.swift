@@ -22,7 +22,7 @@ func performBlockingWork<Result, Failure: Error>(
 /// A few threads of its own that run jobs which block (SwiftNIO's `NIOThreadPool`).
 ///
 /// Swift's cooperative pool has one thread per core and must never block; the reactor
-/// has one thread for every connection. Work that waits for the disk goes here.
+/// has one thread that serves every connection. Work that waits for the disk goes here.
 final class BlockingWorkExecutor: TaskExecutor, @unchecked Sendable {
     /// The executor the services share: four threads, started on first use.
     static let shared = BlockingWorkExecutor(threadCount: 4)
