@@ -30,36 +30,55 @@ struct ConnectCommand: ParsableCommand {
         }
     }
 
+    /// Copies both ways until the server closes. The server closing the connection is
+    /// the normal end once it has answered; before any answer it turned us away, and
+    /// that is an error, reported the same way however the kernel told us (end of
+    /// stream, a reset, a failed send or half-close): `sock: ADDR: the server closed
+    /// the connection`, exit 1. With no input and no answer it is the quiet end of an
+    /// empty conversation, and after all the input was sent and half-closed without a
+    /// reset, a sink that read it all (`nc -l > file`), exit 0.
     private func runStream() throws {
         let socket = try Socket.connect(to: address)
         let framing = framing
-        let sender = Thread {
-            do {
-                try Self.copyStandardInput(to: socket, framing: framing)
-                try socket.shutdown(.write)
-            } catch {
-                Sock.report(error)
-                socket.close()
-            }
-        }
-        sender.start()
+        let sender = InputSender.start(to: socket) { sender in try Self.copyStandardInput(to: sender, framing: framing) }
         var decoder = framing.makeDecoder()
+        var received = false
+        var reset = false
         do {
             while let message = try socket.receiveMessage(&decoder) {
-                FileHandle.standardOutput.write(Data(message))
-                if framing != .raw { FileHandle.standardOutput.write(Data([0x0A])) }
+                received = true
+                FileHandle.standardOutput.write(Data(framing == .raw ? message : message + [0x0A]))
             }
-        } catch let error as SocketError where error.kind == .closed {
-            throw ExitCode.failure
+        } catch let error as SocketError where error.meansPeerClosed {
+            reset = true
         }
+        let sent = sender.snapshot
+        if let failure = sent.failure {
+            guard let error = failure as? SocketError, error.meansPeerClosed else { throw failure }
+            throw CommandFailure.serverClosedConnection(address)
+        }
+        if reset { throw CommandFailure.serverClosedConnection(address) }
+        if received || (sent.inputEnded && sent.sentBytes == 0) { return }
+        if !sent.inputEnded || Self.resetFollows(socket) { throw CommandFailure.serverClosedConnection(address) }
+    }
+
+    /// Whether a reset arrives within a moment of the server's end of stream: the server
+    /// closed without reading what we sent (a server that read it all closes cleanly).
+    private static func resetFollows(_ socket: Socket) -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(20)
+        repeat {
+            if case .some(.some) = try? socket.pendingError() { return true }
+            usleep(1000)
+        } while ContinuousClock.now < deadline
+        return false
     }
 
     /// Sends stdin: raw bytes as they come, or one message per line.
-    private static func copyStandardInput(to socket: Socket, framing: Framing) throws {
+    private static func copyStandardInput(to sender: InputSender, framing: Framing) throws {
         if framing == .raw {
             let input = FileHandle.standardInput
             while case let chunk = input.availableData, !chunk.isEmpty {
-                try socket.sendAll(chunk)
+                try sender.send(chunk)
             }
             return
         }
@@ -67,7 +86,7 @@ struct ConnectCommand: ParsableCommand {
         while let line = readLine(strippingNewline: true) {
             output.removeAll(keepingCapacity: true)
             try framing.encode(Array(line.utf8), into: &output)
-            try socket.sendAll(output)
+            try sender.send(output)
         }
     }
 

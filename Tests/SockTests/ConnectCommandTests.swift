@@ -98,6 +98,31 @@ extension E2ESuite {
             #expect(result.standardOutput.isEmpty)
         }
 
+        @Test func connect_SaysTheServerClosedTheConnection_EveryTime_WhenTurnedAway() throws {
+            let server = try E2EServer.serve("echo", ["--framing", "line", "--max-connections", "1"])
+            defer { server.stop() }
+            let holder = try server.connect()
+            try holder.send("holding the only place")
+            #expect(try holder.receiveText() == "holding the only place")
+
+            for _ in 0..<8 {
+                let result = try E2ERun.sock(["connect", server.address, "--framing", "line"], input: "hello\n")
+                #expect(result.status == 1)
+                #expect(result.standardError == "sock: \(server.address): the server closed the connection\n")
+                #expect(result.standardOutput.isEmpty)
+            }
+        }
+
+        @Test func connect_ExitsZeroQuietly_WhenNothingIsSentAndNothingComesBack() throws {
+            let server = try E2EServer.serve("echo")
+            defer { server.stop() }
+
+            let result = try E2ERun.sock(["connect", server.address], input: "")
+            #expect(result.status == 0)
+            #expect(result.standardError == "")
+            #expect(result.standardOutput.isEmpty)
+        }
+
         @Test(arguments: [["connect", "bad!host:80"], ["connect", "bad!host:80", "--udp"], ["connect", "no..such..host:9", "--framing", "line"]])
         func connect_PrintsOneLine_WhenHostDoesNotResolve(_ arguments: [String]) throws {
             let result = try E2ERun.sock(arguments, input: "hello\n")
