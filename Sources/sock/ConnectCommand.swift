@@ -30,13 +30,13 @@ struct ConnectCommand: ParsableCommand {
         }
     }
 
-    /// Copies both ways until the server closes. The server closing the connection is
-    /// the normal end once it has answered; before any answer it turned us away, and
-    /// that is an error, reported the same way however the kernel told us (end of
-    /// stream, a reset, a failed send or half-close): `sock: ADDR: the server closed
-    /// the connection`, exit 1. With no input and no answer it is the quiet end of an
-    /// empty conversation, and after all the input was sent and half-closed without a
-    /// reset, a sink that read it all (`nc -l > file`), exit 0.
+    /// Copies both ways until the server closes, then exits 0 when the conversation
+    /// ended normally: the server answered, or the input was empty, or all of it was
+    /// sent and the server read it (a sink, `nc -l > file`: it closes cleanly, no reset).
+    /// Otherwise the server closed before taking our input (turned away by
+    /// `--max-connections`, or it stopped early), and that is said the same way however
+    /// the kernel told us (end of stream, a reset, a failed send or half-close):
+    /// `sock: ADDR: the server closed the connection`, exit 1.
     private func runStream() throws {
         let socket = try Socket.connect(to: address)
         let framing = framing
@@ -52,25 +52,42 @@ struct ConnectCommand: ParsableCommand {
         } catch let error as SocketError where error.meansPeerClosed {
             reset = true
         }
-        let sent = sender.snapshot
+        var sent = sender.snapshot
+        if !received && sent.sentBytes == 0 && !sent.inputEnded && Self.standardInputIsReadable {
+            // The sender is about to send what stdin holds, or see its end (`</dev/null`).
+            sent = Self.eventually(sender.snapshot, within: .seconds(1)) {
+                $0.sentBytes > 0 || $0.inputEnded || $0.failure != nil
+            }
+        }
         if let failure = sent.failure {
             guard let error = failure as? SocketError, error.meansPeerClosed else { throw failure }
             throw CommandFailure.serverClosedConnection(address)
         }
         if reset { throw CommandFailure.serverClosedConnection(address) }
         if received || (sent.inputEnded && sent.sentBytes == 0) { return }
-        if !sent.inputEnded || Self.resetFollows(socket) { throw CommandFailure.serverClosedConnection(address) }
+        // A server that read all of the input closes cleanly; one that did not resets.
+        let resetFollows = Self.eventually((try? socket.pendingError()) != nil, within: .milliseconds(20)) { $0 }
+        if !sent.inputEnded || resetFollows { throw CommandFailure.serverClosedConnection(address) }
     }
 
-    /// Whether a reset arrives within a moment of the server's end of stream: the server
-    /// closed without reading what we sent (a server that read it all closes cleanly).
-    private static func resetFollows(_ socket: Socket) -> Bool {
-        let deadline = ContinuousClock.now + .milliseconds(20)
-        repeat {
-            if case .some(.some) = try? socket.pendingError() { return true }
+    /// Whether reading stdin would not block: it holds data or is at its end.
+    private static var standardInputIsReadable: Bool {
+        var descriptor = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
+        return poll(&descriptor, 1, 0) == 1
+    }
+
+    /// Evaluates `value` every millisecond until `condition` holds of it or `limit` has
+    /// passed (for what the kernel or the sender thread is about to report); the last value.
+    private static func eventually<Value>(
+        _ value: @autoclosure () -> Value, within limit: Duration, _ condition: (Value) -> Bool
+    ) -> Value {
+        let deadline = ContinuousClock.now + limit
+        var current = value()
+        while !condition(current) && ContinuousClock.now < deadline {
             usleep(1000)
-        } while ContinuousClock.now < deadline
-        return false
+            current = value()
+        }
+        return current
     }
 
     /// Sends stdin: raw bytes as they come, or one message per line.

@@ -3,6 +3,10 @@ import Framing
 import Sockets
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 extension E2ESuite {
     /// `sock connect`: a filter in a pipe, in every framing, over TCP, Unix and UDP.
     @Suite struct ConnectCommandTests {
@@ -111,6 +115,25 @@ extension E2ESuite {
                 #expect(result.standardError == "sock: \(server.address): the server closed the connection\n")
                 #expect(result.standardOutput.isEmpty)
             }
+        }
+
+        @Test func connect_ExitsZeroQuietly_WhenASinkReadsEverythingAndClosesWithoutAnswering() throws {
+            let listener = try Socket.listen(on: "127.0.0.1:0")
+            defer { listener.close() }
+            listener.timeout = E2E.timeout
+            let address = try "\(listener.localAddress())"
+            let client = try E2EProcess(E2EPaths.sock, ["connect", address], input: Array("data for the sink\n".utf8))
+            defer { client.stop(SIGKILL) }
+            let (connection, _) = try listener.accept()
+            connection.timeout = E2E.timeout
+            var received: [UInt8] = []
+            while case let chunk = try connection.recv(65_536), !chunk.isEmpty { received += chunk }
+            connection.close()
+
+            #expect(received == Array("data for the sink\n".utf8))
+            #expect(client.waitForExit() == 0, "stderr: \(client.standardError.text)")
+            client.standardError.waitForEnd()
+            #expect(client.standardError.text == "")
         }
 
         @Test func connect_ExitsZeroQuietly_WhenNothingIsSentAndNothingComesBack() throws {
