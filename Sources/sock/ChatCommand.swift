@@ -24,7 +24,11 @@ struct ChatCommand: ParsableCommand {
         var output: [UInt8] = []
         if let name {
             try Framing.line.encode(Array("/nick \(name)".utf8), into: &output)
-            try socket.sendAll(output)
+            do throws(SocketError) {
+                try socket.sendAll(output)
+            } catch {
+                throw error.meansPeerClosed ? CommandFailure.serverClosedConnection(address) : error
+            }
         }
         let sender = InputSender.start(to: socket) { sender in
             var line: [UInt8] = []
