@@ -60,6 +60,11 @@ struct BenchCommand: AsyncParsableCommand {
                          report.p99Microseconds, report.p999Microseconds, report.errors, report.connections,
                          report.size, report.durationSeconds))
         }
+        // Say why, most frequent cause first: `sock: bench: connect 127.0.0.1:9: connection refused`.
+        let causes = report.errorCauses.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+        for (cause, count) in causes {
+            writeStandardError("sock: bench: \(cause)\(count > 1 ? " (\(count) times)" : "")\n")
+        }
         if report.errors > 0 { throw ExitCode(1) }
     }
 }

@@ -16,34 +16,45 @@ struct ChatCommand: ParsableCommand {
     @Option(help: "Your name (sent as /nick NAME).")
     var name: String?
 
+    /// Shows what arrives until the server closes. Closing after the user left
+    /// (`/quit` or the end of the input) is the normal end; before, or a failed send,
+    /// is reported: `sock: ADDR: the server closed the connection`, exit 1.
     func run() throws {
         let socket = try Socket.connect(to: address)
         var output: [UInt8] = []
         if let name {
             try Framing.line.encode(Array("/nick \(name)".utf8), into: &output)
-            try socket.sendAll(output)
+            do throws(SocketError) {
+                try socket.sendAll(output)
+            } catch {
+                throw error.meansPeerClosed ? CommandFailure.serverClosedConnection(address) : error
+            }
         }
-        let sender = Thread {
+        let sender = InputSender.start(to: socket) { sender in
             var line: [UInt8] = []
             while let text = readLine(strippingNewline: true) {
                 line.removeAll(keepingCapacity: true)
-                do {
-                    try Framing.line.encode(Array(text.utf8), into: &line)
-                    try socket.sendAll(line)
-                } catch {
-                    break
-                }
-                if text == "/quit" { break }
+                try Framing.line.encode(Array(text.utf8), into: &line)
+                try sender.send(line)
+                if text == "/quit" { return }
             }
-            try? socket.shutdown(.write)
         }
-        sender.start()
         let colour = isatty(STDOUT_FILENO) == 1
         var decoder = LineDecoder()
-        while let message = try socket.receiveMessage(&decoder) {
-            let text = String(decoding: message, as: UTF8.self)
-            let notice = text.hasPrefix("* ") || text.hasPrefix("! ")
-            print(colour && notice ? "\u{1B}[2m\(text)\u{1B}[0m" : text)
+        do {
+            while let message = try socket.receiveMessage(&decoder) {
+                let text = String(decoding: message, as: UTF8.self)
+                let notice = text.hasPrefix("* ") || text.hasPrefix("! ")
+                print(colour && notice ? "\u{1B}[2m\(text)\u{1B}[0m" : text)
+            }
+        } catch let error as SocketError where error.meansPeerClosed {
+            // Reported below, the same way as an end of stream.
         }
+        let sent = sender.snapshot
+        if let failure = sent.failure {
+            guard let error = failure as? SocketError, error.meansPeerClosed else { throw failure }
+            throw CommandFailure.serverClosedConnection(address)
+        }
+        if !sent.inputEnded { throw CommandFailure.serverClosedConnection(address) }
     }
 }

@@ -30,36 +30,72 @@ struct ConnectCommand: ParsableCommand {
         }
     }
 
+    /// Copies both ways until the server closes, then exits 0 when the conversation
+    /// ended normally: the server answered, or the input was empty, or all of it was
+    /// sent and the server read it (a sink, `nc -l > file`: it closes cleanly, no reset).
+    /// Otherwise the server closed before taking our input (turned away by
+    /// `--max-connections`, or it stopped early), and that is said the same way however
+    /// the kernel told us (end of stream, a reset, a failed send or half-close):
+    /// `sock: ADDR: the server closed the connection`, exit 1.
     private func runStream() throws {
         let socket = try Socket.connect(to: address)
         let framing = framing
-        let sender = Thread {
-            do {
-                try Self.copyStandardInput(to: socket, framing: framing)
-                try socket.shutdown(.write)
-            } catch {
-                Sock.report(error)
-                socket.close()
-            }
-        }
-        sender.start()
+        let sender = InputSender.start(to: socket) { sender in try Self.copyStandardInput(to: sender, framing: framing) }
         var decoder = framing.makeDecoder()
+        var received = false
+        var reset = false
         do {
             while let message = try socket.receiveMessage(&decoder) {
-                FileHandle.standardOutput.write(Data(message))
-                if framing != .raw { FileHandle.standardOutput.write(Data([0x0A])) }
+                received = true
+                FileHandle.standardOutput.write(Data(framing == .raw ? message : message + [0x0A]))
             }
-        } catch let error as SocketError where error.kind == .closed {
-            throw ExitCode.failure
+        } catch let error as SocketError where error.meansPeerClosed {
+            reset = true
         }
+        var sent = sender.snapshot
+        if !received && sent.sentBytes == 0 && !sent.inputEnded && Self.standardInputIsReadable {
+            // The sender is about to send what stdin holds, or see its end (`</dev/null`).
+            sent = Self.eventually(sender.snapshot, within: .seconds(1)) {
+                $0.sentBytes > 0 || $0.inputEnded || $0.failure != nil
+            }
+        }
+        if let failure = sent.failure {
+            guard let error = failure as? SocketError, error.meansPeerClosed else { throw failure }
+            throw CommandFailure.serverClosedConnection(address)
+        }
+        if reset { throw CommandFailure.serverClosedConnection(address) }
+        if received || (sent.inputEnded && sent.sentBytes == 0) { return }
+        // A server that read all of the input closes cleanly; one that did not resets.
+        let resetFollows = Self.eventually((try? socket.pendingError()) != nil, within: .milliseconds(20)) { $0 }
+        if !sent.inputEnded || resetFollows { throw CommandFailure.serverClosedConnection(address) }
+    }
+
+    /// Whether reading stdin would not block: it holds data or is at its end.
+    private static var standardInputIsReadable: Bool {
+        var descriptor = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
+        return poll(&descriptor, 1, 0) == 1
+    }
+
+    /// Evaluates `value` every millisecond until `condition` holds of it or `limit` has
+    /// passed (for what the kernel or the sender thread is about to report); the last value.
+    private static func eventually<Value>(
+        _ value: @autoclosure () -> Value, within limit: Duration, _ condition: (Value) -> Bool
+    ) -> Value {
+        let deadline = ContinuousClock.now + limit
+        var current = value()
+        while !condition(current) && ContinuousClock.now < deadline {
+            usleep(1000)
+            current = value()
+        }
+        return current
     }
 
     /// Sends stdin: raw bytes as they come, or one message per line.
-    private static func copyStandardInput(to socket: Socket, framing: Framing) throws {
+    private static func copyStandardInput(to sender: InputSender, framing: Framing) throws {
         if framing == .raw {
             let input = FileHandle.standardInput
             while case let chunk = input.availableData, !chunk.isEmpty {
-                try socket.sendAll(chunk)
+                try sender.send(chunk)
             }
             return
         }
@@ -67,7 +103,7 @@ struct ConnectCommand: ParsableCommand {
         while let line = readLine(strippingNewline: true) {
             output.removeAll(keepingCapacity: true)
             try framing.encode(Array(line.utf8), into: &output)
-            try socket.sendAll(output)
+            try sender.send(output)
         }
     }
 

@@ -34,7 +34,7 @@ struct ExecCommand: ParsableCommand {
 
     func run() throws {
         let token = try tokenFile.map(TokenFile.read)
-        let client = try JSONHeaderClient(connectingTo: address)
+        let client = try JSONHeaderClient(connectingTo: address, speaking: "exec")
         try client.send(header: ExecRequest(argv: command, token: token))
         let (response, bodyLength) = try client.receiveHeader(ExecResponse.self)
         guard response.standardOutputCount >= 0, response.standardErrorCount >= 0,

@@ -7,7 +7,7 @@ import Services
 
 /// `sock get ADDR NAME [-o FILE]`: fetches a file from a `files` server, checks its
 /// SHA-256, and only then gives it its name (written to a temporary file beside it,
-/// fsynced and renamed: a failed get leaves nothing behind).
+/// fsynced and renamed: a failed or interrupted get leaves nothing behind).
 struct GetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "get",
@@ -28,7 +28,7 @@ struct GetCommand: ParsableCommand {
     var quiet = false
 
     func run() throws {
-        let client = try JSONHeaderClient(connectingTo: address)
+        let client = try JSONHeaderClient(connectingTo: address, speaking: "files")
         try client.send(header: FilesRequest(op: "get", name: name))
         let (response, bodyLength) = try client.receiveHeader(FilesResponse.self)
         guard response.ok else { throw CommandFailure(response.error ?? "refused") }
@@ -40,7 +40,11 @@ struct GetCommand: ParsableCommand {
         let toStandardOutput = destination == "-"
         let file = toStandardOutput ? LocalFile.standardOutput : try LocalFile.createTemporary(besides: destination)
         var kept = false
-        defer { if !kept && !toStandardOutput { unlink(file.path) } }
+        if !toStandardOutput { InterruptCleanup.register(file.path) }
+        defer {
+            if !kept && !toStandardOutput { unlink(file.path) }
+            InterruptCleanup.unregister()
+        }
 
         var hasher = ContentHasher()
         var progress = ProgressBar(label: name, total: bodyLength, quiet: quiet || toStandardOutput && isatty(STDOUT_FILENO) == 1)
@@ -58,7 +62,7 @@ struct GetCommand: ParsableCommand {
         }
         guard !toStandardOutput else { return }
         try file.sync()
-        guard rename(file.path, destination) == 0 else { throw LocalFile.failure("rename \(file.path) to \(destination)") }
+        guard rename(file.path, destination) == 0 else { throw LocalFile.failure("create \(destination)") }
         kept = true
     }
 }

@@ -19,14 +19,20 @@ final class JSONHeaderClient {
 
     /// The server's address, for messages.
     let address: String
+    /// The protocol the server is expected to speak, for messages: `files` or `exec`.
+    let protocolName: String
     private let socket: Socket
     private let input: BufferedSocket
 
     /// Connects to a server.
     ///
+    /// - Parameters:
+    ///   - address: The server: `HOST:PORT`, `[IPV6]:PORT` or `unix:PATH`.
+    ///   - protocolName: What it should speak (`files`, `exec`), named when it does not.
     /// - Throws: ``SocketError`` when the connection fails.
-    init(connectingTo address: String) throws(SocketError) {
+    init(connectingTo address: String, speaking protocolName: String) throws(SocketError) {
         self.address = address
+        self.protocolName = protocolName
         socket = try Socket.connect(to: address)
         input = BufferedSocket(socket, chunkSize: Self.chunkSize)
     }
@@ -59,22 +65,27 @@ final class JSONHeaderClient {
     ///
     /// - Returns: The decoded header and the length of the body that follows.
     /// - Throws: ``CommandFailure`` when the server closes the connection or sends
-    ///   something that is not such a header; ``SocketError`` when reading fails.
+    ///   something that is not such a header (`the server at ADDR does not speak the
+    ///   files protocol`: it is probably another service); ``SocketError`` when reading fails.
     func receiveHeader<Header: Decodable>(_ type: Header.Type) throws -> (header: Header, bodyLength: Int) {
         do {
             let prefix = try input.read(exactly: 4)
             let length = prefix.reduce(0) { $0 << 8 | Int($1) }
-            guard length <= Self.maximumHeaderLength else {
-                throw CommandFailure("\(address): response header of \(length) bytes is over the limit of \(Self.maximumHeaderLength)")
-            }
+            // Another service's greeting or echo: `Welc` would announce a 1466264675-byte header.
+            guard length <= Self.maximumHeaderLength else { throw notThisProtocol }
             let header = try input.read(exactly: length)
             let bodyLength = try JSONHeaderMessage.bodyLength(ofHeader: header, maximumBodyLength: .max)
             return (try JSONHeaderMessage(header: header).decodeHeader(type), bodyLength)
         } catch let error as SocketError where error.kind == .unexpectedEndOfStream {
             throw CommandFailure("\(address): the server closed the connection")
         } catch is FramingError, is DecodingError {
-            throw CommandFailure("\(address): the server's response is not understood")
+            throw notThisProtocol
         }
+    }
+
+    /// The failure for a response that is not this protocol's.
+    private var notThisProtocol: CommandFailure {
+        CommandFailure("the server at \(address) does not speak the \(protocolName) protocol")
     }
 
     /// Reads `count` body bytes, handing them to `consume` chunk by chunk: first what

@@ -17,7 +17,7 @@ struct ListCommand: ParsableCommand {
     var address: String
 
     func run() throws {
-        let client = try JSONHeaderClient(connectingTo: address)
+        let client = try JSONHeaderClient(connectingTo: address, speaking: "files")
         try client.send(header: FilesRequest(op: "list"))
         let (response, _) = try client.receiveHeader(FilesResponse.self)
         guard response.ok else { throw CommandFailure(response.error ?? "refused") }

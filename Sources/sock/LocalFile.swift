@@ -7,13 +7,16 @@
 final class LocalFile: Sendable {
     /// The open descriptor.
     let descriptor: Int32
-    /// The path it was opened by, for messages.
+    /// The path it was opened by.
     let path: String
+    /// How messages name it: the path, or for a temporary file the path it becomes.
+    let label: String
     private let ownsDescriptor: Bool
 
-    private init(descriptor: Int32, path: String, ownsDescriptor: Bool = true) {
+    private init(descriptor: Int32, path: String, label: String? = nil, ownsDescriptor: Bool = true) {
         self.descriptor = descriptor
         self.path = path
+        self.label = label ?? path
         self.ownsDescriptor = ownsDescriptor
     }
 
@@ -44,9 +47,9 @@ final class LocalFile: Sendable {
         while true {
             let temporary = directory + "." + name + ".sock-get-" + String(UInt64.random(in: .min ... .max), radix: 16)
             let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-            if fd >= 0 { return LocalFile(descriptor: fd, path: temporary) }
+            if fd >= 0 { return LocalFile(descriptor: fd, path: temporary, label: path) }
             attempts += 1
-            guard errno == EEXIST, attempts < 8 else { throw failure("create \(temporary)") }
+            guard errno == EEXIST, attempts < 8 else { throw failure("create \(path)") }
         }
     }
 
@@ -70,8 +73,8 @@ final class LocalFile: Sendable {
     /// - Throws: ``CommandFailure`` when it is not a regular file.
     func regularFileSize() throws(CommandFailure) -> Int {
         var info = stat()
-        guard fstat(descriptor, &info) == 0 else { throw Self.failure("stat \(path)") }
-        guard info.st_mode & S_IFMT == S_IFREG else { throw CommandFailure("\(path) is not a regular file") }
+        guard fstat(descriptor, &info) == 0 else { throw Self.failure("stat \(label)") }
+        guard info.st_mode & S_IFMT == S_IFREG else { throw CommandFailure("\(label) is not a regular file") }
         return Int(info.st_size)
     }
 
@@ -80,7 +83,7 @@ final class LocalFile: Sendable {
         while true {
             let count = Glibc.read(descriptor, buffer.baseAddress, buffer.count)
             if count >= 0 { return count }
-            guard errno == EINTR else { throw Self.failure("read \(path)") }
+            guard errno == EINTR else { throw Self.failure("read \(label)") }
         }
     }
 
@@ -90,7 +93,7 @@ final class LocalFile: Sendable {
         while offset < bytes.count {
             let count = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
             if count < 0 {
-                guard errno == EINTR else { throw Self.failure("write \(path)") }
+                guard errno == EINTR else { throw Self.failure("write \(label)") }
                 continue
             }
             offset += count
@@ -99,12 +102,12 @@ final class LocalFile: Sendable {
 
     /// Moves back to the start of the file (C: `lseek`).
     func rewind() throws(CommandFailure) {
-        guard lseek(descriptor, 0, SEEK_SET) == 0 else { throw Self.failure("seek \(path)") }
+        guard lseek(descriptor, 0, SEEK_SET) == 0 else { throw Self.failure("seek \(label)") }
     }
 
     /// Flushes the file to the disk (C: `fsync`).
     func sync() throws(CommandFailure) {
-        guard fsync(descriptor) == 0 else { throw Self.failure("fsync \(path)") }
+        guard fsync(descriptor) == 0 else { throw Self.failure("fsync \(label)") }
     }
 
     /// A failure for the current `errno`: `OPERATION: reason`.

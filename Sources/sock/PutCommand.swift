@@ -28,7 +28,7 @@ struct PutCommand: ParsableCommand {
         let size = try local.regularFileSize()
         let digest = try Self.digest(of: local, size: size)
 
-        let client = try JSONHeaderClient(connectingTo: address)
+        let client = try JSONHeaderClient(connectingTo: address, speaking: "files")
         try client.send(header: FilesRequest(op: "put", name: name, size: size, sha256: digest))
         var progress = ProgressBar(label: name, total: size, quiet: quiet)
         defer { progress.finish() }

@@ -99,16 +99,18 @@ struct ServeCommand: AsyncParsableCommand {
         signal(SIGPIPE, SIG_IGN)
         let logger = StandardErrorLog.logger(quiet: quiet)
         let framing = framing ?? (service == .echo ? .raw : .line)
-        let unixPath = listen.hasPrefix("unix:") ? String(listen.dropFirst(5)) : nil
+        // An abstract name (`unix:@name`) has no file.
+        let unixPath = listen.hasPrefix("unix:") && !listen.hasPrefix("unix:@") ? String(listen.dropFirst(5)) : nil
         let service: any Service
         let address: SocketAddress
         if udp {
+            if let unixPath { try UnixSocketFile.prepare(unixPath, type: .datagram) }
             let socket = try Socket.bindDatagram(to: listen)
             address = try socket.localAddress()
             service = GracefulService(DatagramServer(socket: socket, logger: logger, handler: try datagramHandler(logger: logger)))
         } else {
             let handler = try streamService(framing: framing)
-            if let unixPath { try removeStaleUnixSocket(unixPath) }
+            if let unixPath { try UnixSocketFile.prepare(unixPath, type: .stream) }
             let listener = try Socket.listen(on: listen)
             address = try listener.localAddress()
             service = GracefulService(Server(
@@ -118,7 +120,8 @@ struct ServeCommand: AsyncParsableCommand {
                 logger: logger,
                 handler: handler.serve))
         }
-        defer { if let unixPath, !unixPath.hasPrefix("@") { unlink(unixPath) } }
+        let socketFile = unixPath.flatMap(UnixSocketFile.init(boundAt:))
+        defer { socketFile?.remove() }
         print("listening on \(address)")
         flushStandardOutput()
         let group = ServiceGroup(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
@@ -143,17 +146,6 @@ struct ServeCommand: AsyncParsableCommand {
         case .upper: return upperDatagram
         case .chat: return DatagramChatService(logger: logger).handle
         default: throw ValidationError("\(service.rawValue) does not support --udp")
-        }
-    }
-
-    /// Removes a Unix socket file nobody listens on any more; a live one is left alone
-    /// (binding then fails with "address in use").
-    private func removeStaleUnixSocket(_ path: String) throws {
-        guard !path.hasPrefix("@"), access(path, F_OK) == 0 else { return }
-        let probe = try Socket(.unix, .stream)
-        defer { probe.close() }
-        if let error = probe.connectEx(to: .unix(path: path)), error.kind == .connectionRefused {
-            unlink(path)
         }
     }
 }

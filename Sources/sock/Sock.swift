@@ -18,6 +18,7 @@ struct Sock: AsyncParsableCommand {
 
     /// Runs the command; failures print one line, `sock: …`, and exit non-zero.
     static func main() async {
+        makeStandardOutputLineBuffered()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

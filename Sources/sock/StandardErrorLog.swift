@@ -31,6 +31,13 @@ func flushStandardOutput() {
     fflush(stdout)
 }
 
+/// Makes stdout flush at every line break, in a pipe too (SPEC §5): a script or a bot
+/// reading `sock chat` sees each line as it arrives, not when the process ends (C
+/// stdio, and so `print`, buffers whole blocks when stdout is not a terminal).
+func makeStandardOutputLineBuffered() {
+    setvbuf(stdout, nil, _IOLBF, 0)
+}
+
 /// Writes `text` to stderr at once (unbuffered).
 func writeStandardError(_ text: String) {
     let bytes = Array(text.utf8)

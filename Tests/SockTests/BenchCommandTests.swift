@@ -77,6 +77,42 @@ extension E2ESuite {
             #expect(try #require(report["messages_per_s"] as? Double) > 0)
         }
 
+        @Test func bench_SaysTheConnectionWasRefused_AndTheRealElapsedTime_WhenNothingListens() throws {
+            let closed = try E2EClosedPort()
+
+            let result = try E2ERun.sock(["bench", "127.0.0.1:\(closed.port)", "--duration", "1", "--warmup", "0"])
+            #expect(result.status == 1)
+            #expect(result.standardError == "sock: bench: connect 127.0.0.1:\(closed.port): connection refused\n")
+            let line = result.outputText
+            #expect(line.hasPrefix("0 messages/s"), "stdout: \(line)")
+            #expect(line.hasSuffix(" 1 errors (1 connections, 64 B, 0.0 s)\n"), "stdout: \(line)")
+        }
+
+        @Test func benchJSON_SaysTheCauseOnStderr_AndKeepsStdoutOneObject() throws {
+            let closed = try E2EClosedPort()
+
+            let result = try E2ERun.sock([
+                "bench", "127.0.0.1:\(closed.port)", "--connections", "3", "--duration", "1", "--warmup", "0", "--json",
+            ])
+            #expect(result.status == 1)
+            #expect(result.standardError == "sock: bench: connect 127.0.0.1:\(closed.port): connection refused (3 times)\n")
+            let report = try E2EBench.report(result)
+            #expect(Set(report.keys) == Self.keys)
+            #expect(report["errors"] as? Int == 3)
+            #expect(try #require(report["duration_s"] as? Double) < 0.5)
+        }
+
+        @Test(arguments: [["upper", "--framing", "raw"], ["hello"]])
+        func bench_SaysItIsNotAnEchoServer_WhenRepliesDiffer(_ service: [String]) throws {
+            let server = try E2EServer.serve(service[0], Array(service.dropFirst()) + ["--quiet"])
+            defer { server.stop() }
+
+            let result = try E2ERun.sock(["bench", server.address, "--duration", "0.5", "--warmup", "0"])
+            #expect(result.status == 1)
+            #expect(result.errorLines.first?.hasPrefix("sock: bench: replies differ from what was sent: not an echo server?") == true,
+                    "stderr: \(result.standardError)")
+        }
+
         @Test func bench_EndsAndCountsErrors_WhenServerNeverAnswers() throws {
             // The kernel completes the handshakes for the backlog; nobody ever reads or answers.
             let listener = try Socket.listen(on: "127.0.0.1:0", backlog: 8)

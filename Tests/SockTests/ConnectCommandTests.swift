@@ -3,6 +3,10 @@ import Framing
 import Sockets
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 extension E2ESuite {
     /// `sock connect`: a filter in a pipe, in every framing, over TCP, Unix and UDP.
     @Suite struct ConnectCommandTests {
@@ -95,6 +99,50 @@ extension E2ESuite {
             let result = try E2ERun.sock(["connect", "127.0.0.1:\(closed.port)"], input: "hello\n")
             #expect(result.status != 0)
             #expect(result.errorLines == ["sock: connect 127.0.0.1:\(closed.port): connection refused"])
+            #expect(result.standardOutput.isEmpty)
+        }
+
+        @Test func connect_SaysTheServerClosedTheConnection_EveryTime_WhenTurnedAway() throws {
+            let server = try E2EServer.serve("echo", ["--framing", "line", "--max-connections", "1"])
+            defer { server.stop() }
+            let holder = try server.connect()
+            try holder.send("holding the only place")
+            #expect(try holder.receiveText() == "holding the only place")
+
+            for _ in 0..<8 {
+                let result = try E2ERun.sock(["connect", server.address, "--framing", "line"], input: "hello\n")
+                #expect(result.status == 1)
+                #expect(result.standardError == "sock: \(server.address): the server closed the connection\n")
+                #expect(result.standardOutput.isEmpty)
+            }
+        }
+
+        @Test func connect_ExitsZeroQuietly_WhenASinkReadsEverythingAndClosesWithoutAnswering() throws {
+            let listener = try Socket.listen(on: "127.0.0.1:0")
+            defer { listener.close() }
+            listener.timeout = E2E.timeout
+            let address = try "\(listener.localAddress())"
+            let client = try E2EProcess(E2EPaths.sock, ["connect", address], input: Array("data for the sink\n".utf8))
+            defer { client.stop(SIGKILL) }
+            let (connection, _) = try listener.accept()
+            connection.timeout = E2E.timeout
+            var received: [UInt8] = []
+            while case let chunk = try connection.recv(65_536), !chunk.isEmpty { received += chunk }
+            connection.close()
+
+            #expect(received == Array("data for the sink\n".utf8))
+            #expect(client.waitForExit() == 0, "stderr: \(client.standardError.text)")
+            client.standardError.waitForEnd()
+            #expect(client.standardError.text == "")
+        }
+
+        @Test func connect_ExitsZeroQuietly_WhenNothingIsSentAndNothingComesBack() throws {
+            let server = try E2EServer.serve("echo")
+            defer { server.stop() }
+
+            let result = try E2ERun.sock(["connect", server.address], input: "")
+            #expect(result.status == 0)
+            #expect(result.standardError == "")
             #expect(result.standardOutput.isEmpty)
         }
 

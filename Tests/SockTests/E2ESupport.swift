@@ -177,16 +177,21 @@ final class E2EProcess: @unchecked Sendable {
     ///
     /// - Parameters:
     ///   - input: Bytes written to its stdin (then closed); nil: stdin is `/dev/null`.
+    ///   - keepingStandardInputOpen: Give it a stdin pipe that stays open: the test
+    ///     writes with ``writeInput(_:)`` and ends it with ``closeInput()``.
     ///   - closingStandardError: Close the reading end of its stderr pipe at once, so
     ///     every write there fails with `EPIPE` (and raises SIGPIPE).
-    init(_ executable: String, _ arguments: [String], input: [UInt8]? = nil, closingStandardError: Bool = false) throws {
+    init(
+        _ executable: String, _ arguments: [String], input: [UInt8]? = nil, keepingStandardInputOpen: Bool = false,
+        closingStandardError: Bool = false
+    ) throws {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         let output = Pipe()
         let error = Pipe()
         process.standardOutput = output
         process.standardError = error
-        if input != nil {
+        if input != nil || keepingStandardInputOpen {
             let pipe = Pipe()
             process.standardInput = pipe
             standardInput = pipe
@@ -242,6 +247,16 @@ final class E2EProcess: @unchecked Sendable {
 
     /// The child's process id.
     var pid: Int32 { process.processIdentifier }
+
+    /// Writes to the child's stdin (started with `keepingStandardInputOpen`).
+    func writeInput(_ bytes: [UInt8]) throws {
+        try standardInput?.fileHandleForWriting.write(contentsOf: Data(bytes))
+    }
+
+    /// Ends the child's stdin (started with `keepingStandardInputOpen`).
+    func closeInput() {
+        try? standardInput?.fileHandleForWriting.close()
+    }
 
     /// Sends `signal` to the child, by its pid.
     func send(_ signal: Int32) {

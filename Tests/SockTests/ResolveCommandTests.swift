@@ -26,6 +26,20 @@ extension E2ESuite {
             #expect(service.outputText.contains("127.0.0.1:80"))
         }
 
+        @Test(arguments: ["99999", "65536", "4294967297"])
+        func resolve_Fails_WhenThePortIsOutOfRange(_ port: String) throws {
+            let result = try E2ERun.sock(["resolve", "localhost", port])
+            #expect(result.status != 0)
+            #expect(result.standardError == "sock: port \(port) is out of range (0-65535)\n")
+            #expect(result.standardOutput.isEmpty)
+        }
+
+        @Test func resolve_AcceptsTheHighestPort() throws {
+            let result = try E2ERun.sock(["resolve", "127.0.0.1", "65535"])
+            #expect(result.status == 0, "stderr: \(result.standardError)")
+            #expect(result.outputText.contains("127.0.0.1:65535"))
+        }
+
         @Test(arguments: [["resolve", "bad!host"], ["resolve", "no..such..host", "80"], ["resolve", "localhost", "no-such-service"], ["resolve"]])
         func resolve_PrintsOneErrorLine_AndFails(_ arguments: [String]) throws {
             let result = try E2ERun.sock(arguments)

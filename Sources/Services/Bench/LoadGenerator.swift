@@ -33,16 +33,28 @@ public struct LoadConfiguration: Sendable {
 
 /// The result of a load run; field names are `sock bench --json`'s (SPEC §5).
 public struct LoadReport: Codable, Sendable, Equatable {
+    /// Round trips completed per second of measured time.
     public var messagesPerSecond: Double
+    /// Echoed megabytes (10⁶ bytes) per second of measured time.
     public var megabytesPerSecond: Double
+    /// The median round-trip time, in microseconds.
     public var p50Microseconds: Double
+    /// The 99th percentile of the round-trip time, in microseconds.
     public var p99Microseconds: Double
+    /// The 99.9th percentile of the round-trip time, in microseconds.
     public var p999Microseconds: Double
     /// Echoed bytes that differ, lost datagrams, dropped connections and failed connects.
     public var errors: Int
+    /// The connections (UDP: sockets) configured.
     public var connections: Int
+    /// The bytes per message.
     public var size: Int
+    /// The measured time that really passed: the configured duration, or less when
+    /// every connection ended early (refused, closed by the server).
     public var durationSeconds: Double
+    /// Why the errors happened: each cause (`connect 127.0.0.1:9: connection refused`,
+    /// ``LoadGenerator/notAnEchoServer``) and how many errors it caused. Not in the JSON.
+    public var errorCauses: [String: Int] = [:]
 
     enum CodingKeys: String, CodingKey {
         case messagesPerSecond = "messages_per_s", megabytesPerSecond = "mb_per_s"
@@ -54,6 +66,15 @@ public struct LoadReport: Codable, Sendable, Equatable {
 /// A load generator for echo servers: every echoed byte is checked, every round trip
 /// timed into an HDR histogram. The client side of `sock bench`.
 public enum LoadGenerator {
+    /// The cause of errors where the replies differ from the messages sent.
+    public static let notAnEchoServer = "replies differ from what was sent: not an echo server?"
+    /// The cause of errors where a stream's replies were still missing at the end.
+    static let repliesMissing = "replies still missing after the measured time: the server stopped answering"
+    /// The cause of errors where the server closed a stream connection.
+    static let closedByServer = "the server closed the connection"
+    /// The cause of errors where a datagram did not come back in time.
+    static let datagramLost = "datagrams lost (no reply in time)"
+
     /// Runs the load and reports what was measured in the measured window.
     ///
     /// - Throws: ``SocketError`` if the address does not resolve.
@@ -73,15 +94,15 @@ public enum LoadGenerator {
                 await withDiscardingTaskGroup { connections in
                     for index in 0..<configuration.connections {
                         connections.addTask(executorPreference: reactor) {
-                            let errors: Int
                             do {
-                                errors = configuration.udp
-                                    ? try await runDatagrams(index, target, configuration, window, tally)
-                                    : try await runStream(index, target, configuration, window, tally)
+                                if configuration.udp {
+                                    try await runDatagrams(index, target, configuration, window, tally)
+                                } else {
+                                    try await runStream(index, target, configuration, window, tally)
+                                }
                             } catch {
-                                errors = 1
+                                tally.addError("\(error)")
                             }
-                            tally.addErrors(errors)
                         }
                     }
                 }
@@ -92,7 +113,9 @@ public enum LoadGenerator {
             await run.next()
             run.cancelAll()
         }
-        return tally.report(configuration)
+        // Measured time that passed: all of the window, or up to when every connection ended.
+        let measured = max(.zero, min(clock.now, window.end) - window.start)
+        return tally.report(configuration, measured: measured)
     }
 
     /// Message `sequence` of `connection`: bytes counting up from a base unique to both.
@@ -118,7 +141,7 @@ public enum LoadGenerator {
     /// One TCP connection: keeps `pipeline` messages in flight and checks each echo byte by byte.
     private static func runStream(
         _ index: Int, _ target: SocketAddress, _ configuration: LoadConfiguration, _ window: Window, _ tally: Tally
-    ) async throws -> Int {
+    ) async throws {
         let socket = try Socket(target.family, .stream)
         defer { socket.close() }
         // Connecting may take until the end of the run: with no warm-up the window starts now.
@@ -136,7 +159,6 @@ public enum LoadGenerator {
         var nextToReceive: UInt64 = 0
         var offset = 0
         var mismatched = false
-        var errors = 0
         var completed = 0
         var latencies: [UInt64] = []
         latencies.reserveCapacity(256)
@@ -151,10 +173,14 @@ public enum LoadGenerator {
             do {
                 count = try await socket.read(into: incoming)
             } catch is CancellationError {
-                errors += 1  // replies still missing after the drain timeout
+                // Cut off by the watchdog: replies still missing after the drain timeout.
+                tally.addError(mismatched ? notAnEchoServer : repliesMissing)
                 break
             }
-            guard count > 0 else { errors += 1; break }
+            guard count > 0 else {
+                tally.addError(mismatched ? notAnEchoServer : closedByServer)
+                break
+            }
             var replies = 0
             var position = 0
             while position < count {
@@ -173,7 +199,7 @@ public enum LoadGenerator {
                     completed += 1
                     latencies.append(UInt64((now - sentAt).nanoseconds))
                 }
-                if mismatched { errors += 1 }
+                if mismatched { tally.addError(notAnEchoServer) }
                 mismatched = false
                 offset = 0
                 nextToReceive += 1
@@ -192,18 +218,16 @@ public enum LoadGenerator {
             }
         }
         tally.record(latencies, completed: completed)
-        return errors
     }
 
     /// One UDP socket: one datagram in flight; one not back in time counts as lost.
     private static func runDatagrams(
         _ index: Int, _ target: SocketAddress, _ configuration: LoadConfiguration, _ window: Window, _ tally: Tally
-    ) async throws -> Int {
+    ) async throws {
         let socket = try Socket(target.family, .datagram)
         defer { socket.close() }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(configuration.size, 1) + 1, alignment: 16)
         defer { buffer.deallocate() }
-        var errors = 0
         var sequence: UInt64 = 0
         var completed = 0
         var latencies: [UInt64] = []
@@ -220,20 +244,19 @@ public enum LoadGenerator {
                     answered = true
                     let now = ContinuousClock.now
                     if reply.count != payload.count || !buffer[..<reply.count].elementsEqual(payload) {
-                        errors += 1
+                        tally.addError(notAnEchoServer)
                     } else if window.contains(now) {
                         completed += 1
                         latencies.append(UInt64((now - sentAt).nanoseconds))
                     }
                 } catch let error as SocketError where error.kind == .timedOut {
-                    if window.contains(timeout) { errors += 1 }
+                    if window.contains(timeout) { tally.addError(datagramLost) }
                     break
                 }
             }
             sequence += 1
         }
         tally.record(latencies, completed: completed)
-        return errors
     }
 }
 
@@ -251,6 +274,7 @@ final class Tally: Sendable {
         var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
         var completed = 0
         var errors = 0
+        var causes: [String: Int] = [:]
     }
     private let state = Mutex(State())
 
@@ -261,15 +285,19 @@ final class Tally: Sendable {
         }
     }
 
-    func addErrors(_ count: Int) {
-        guard count > 0 else { return }
-        state.withLock { $0.errors += count }
+    /// Counts one error and its cause.
+    func addError(_ cause: String) {
+        state.withLock { state in
+            state.errors += 1
+            state.causes[cause, default: 0] += 1
+        }
     }
 
-    func report(_ configuration: LoadConfiguration) -> LoadReport {
+    /// The report over `measured`, the measured time that passed.
+    func report(_ configuration: LoadConfiguration, measured: Duration) -> LoadReport {
         state.withLock { state in
-            let seconds = Double(configuration.duration.nanoseconds) / 1e9
-            let rate = Double(state.completed) / seconds
+            let seconds = Double(measured.nanoseconds) / 1e9
+            let rate = seconds > 0 ? Double(state.completed) / seconds : 0
             func micro(_ percentile: Double) -> Double {
                 state.histogram.totalCount == 0 ? 0 : Double(state.histogram.valueAtPercentile(percentile)) / 1000
             }
@@ -277,7 +305,7 @@ final class Tally: Sendable {
                 messagesPerSecond: rate, megabytesPerSecond: rate * Double(configuration.size) / 1e6,
                 p50Microseconds: micro(50), p99Microseconds: micro(99), p999Microseconds: micro(99.9),
                 errors: state.errors, connections: configuration.connections, size: configuration.size,
-                durationSeconds: seconds)
+                durationSeconds: seconds, errorCauses: state.causes)
         }
     }
 }

@@ -1,0 +1,56 @@
+import Foundation
+import Sockets
+import Synchronization
+
+/// Copies standard input to a connected socket on a thread of its own, for `connect`
+/// and `chat`, and remembers how that went, so that the command can tell, when the
+/// server's side ends, whether the server or the user ended the conversation.
+///
+/// At the end of the input it half-closes the connection (the server reads end of
+/// stream). When sending fails it shuts down the receiving side too: the command's
+/// read loop ends, and the command reports the failure (see ``failure``).
+final class InputSender: Sendable {
+    /// What the sender did so far.
+    struct Progress: Sendable {
+        /// The bytes sent.
+        var sentBytes = 0
+        /// The input ended (or the user asked to leave) and everything was sent.
+        var inputEnded = false
+        /// Why sending stopped, if it failed.
+        var failure: (any Error)?
+    }
+
+    private let socket: Socket
+    private let progress = Mutex(Progress())
+
+    private init(_ socket: Socket) {
+        self.socket = socket
+    }
+
+    /// Starts a thread that runs `copy`, which sends with ``send(_:)`` and returns at the
+    /// end of the input; then half-closes.
+    static func start(to socket: Socket, _ copy: @escaping @Sendable (InputSender) throws -> Void) -> InputSender {
+        let sender = InputSender(socket)
+        Thread {
+            do {
+                try copy(sender)
+                sender.progress.withLock { $0.inputEnded = true }
+                try socket.shutdown(.write)
+            } catch {
+                sender.progress.withLock { $0.failure = error }
+                // Ends the command's read loop (it reads end of stream), which then reports this.
+                try? socket.shutdown(.read)
+            }
+        }.start()
+        return sender
+    }
+
+    /// Sends all of `bytes`.
+    func send(_ bytes: some Collection<UInt8>) throws(SocketError) {
+        try socket.sendAll(bytes)
+        progress.withLock { $0.sentBytes += bytes.count }
+    }
+
+    /// What the sender did so far.
+    var snapshot: Progress { progress.withLock { $0 } }
+}
