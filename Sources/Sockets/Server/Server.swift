@@ -63,7 +63,7 @@ public final class Server: Sendable {
     ///
     /// Cancelling the task that runs it ends it at once: it shuts down (the listeners are
     /// closed), the handlers are cancelled rather than given the grace period — a cancelled
-    /// task cannot wait — and their connections are closed; then it returns.
+    /// task cannot wait — and their connections are closed; it returns when they have.
     public func run() async {
         await withTaskCancellationHandler {
             await withDiscardingTaskGroup { group in
