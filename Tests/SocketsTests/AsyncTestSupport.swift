@@ -124,6 +124,50 @@ enum AsyncTest {
         pthread_detach(thread)
     }
 
+    // MARK: Cancellation
+
+    /// What happened after ``cancelAndMeasure(_:returnWithin:window:)`` cancelled a task.
+    struct CancellationMeasure {
+        /// How long the task took to return after the cancel; nil if not within the limit.
+        var returnedAfter: Duration?
+        /// CPU time the whole process used during the window.
+        var cpu: Duration
+        /// The window's wall-clock length.
+        var wall: Duration
+
+        /// CPU time over wall time: about 1 for one thread spinning, near 0 when idle.
+        var load: Double { cpu / wall }
+    }
+
+    /// CPU time this process has used so far, all threads together (`CLOCK_PROCESS_CPUTIME_ID`).
+    static func processCPUTime() -> Duration {
+        var now = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now)
+        return .seconds(now.tv_sec) + .nanoseconds(now.tv_nsec)
+    }
+
+    /// Cancels `task`, waits at most `limit` for it to return, and measures the process's CPU
+    /// time over `window` from the cancel (at least until the task returned or the limit passed):
+    /// a cancelled loop that retries at once shows up as a load near one core.
+    static func cancelAndMeasure<T: Sendable>(
+        _ task: Task<T, any Error>, returnWithin limit: Duration, window: Duration
+    ) async -> CancellationMeasure {
+        let start = ContinuousClock.now
+        let cpuAtStart = processCPUTime()
+        task.cancel()
+        var returnedAfter: Duration?
+        do {
+            _ = try await withTimeout(limit, "the cancelled task") { await task.result }
+            returnedAfter = ContinuousClock.now - start
+        } catch {
+            returnedAfter = nil
+        }
+        // Not a synchronisation: the length of the measuring window.
+        try? await Task.sleep(until: start + window)
+        return CancellationMeasure(
+            returnedAfter: returnedAfter, cpu: processCPUTime() - cpuAtStart, wall: ContinuousClock.now - start)
+    }
+
     // MARK: Descriptors
 
     /// The descriptors open in this process (the entries of `/proc/self/fd`, without the

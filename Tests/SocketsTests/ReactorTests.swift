@@ -49,6 +49,68 @@ extension AsyncTests {
             }
         }
 
+        // MARK: Shutdown
+
+        /// A reactor of its own: `shutdown()` ends its thread, closes its epoll and eventfd,
+        /// wakes the task parked on it with `closed`, refuses new registrations, and tasks that
+        /// still prefer it run elsewhere instead of hanging.
+        @Test func shutdown_EndsTheThread_ClosesTheDescriptors_AndWakesTheWaiters() async throws {
+            let baseline = try await AsyncTest.descriptorBaseline()
+            let own = try Reactor()
+            let threadID = try await AsyncTest.withTimeout(.seconds(10), "a job on the new reactor") {
+                await Task(executorPreference: own) { own.isCurrentThread ? currentThreadID() : -1 }.value
+            }
+            try #require(threadID > 0, "the job ran on the reactor's thread")
+            let threadEntry = "/proc/self/task/\(threadID)"
+            #expect(FileManager.default.fileExists(atPath: threadEntry))
+            let added = AsyncTest.openDescriptors().filter { baseline[$0.key] == nil }.values.sorted()
+            #expect(added == ["anon_inode:[eventfd]", "anon_inode:[eventpoll]"])
+
+            let (a, b) = try Socket.pair()
+            defer { a.close(); b.close() }
+            let registration = try own.register(a.fileDescriptor)
+            let sequence = registration.sequence(.read)
+            let waiter = Task(executorPreference: own) {
+                try await registration.wait(for: .read, after: sequence, deadline: .now + .seconds(3600), operation: "read")
+            }
+            // Jobs run in order: once this one ran, the waiter has run up to its park.
+            try await AsyncTest.withTimeout(.seconds(10), "a barrier on the new reactor") { await Task(executorPreference: own) {}.value }
+
+            own.shutdown()
+            let error = try await AsyncTest.failure(of: waiter)
+            #expect((error as? SocketError)?.kind == .closed, "\(error)")
+            try await AsyncTest.eventually("the reactor thread \(threadID) has ended") {
+                !FileManager.default.fileExists(atPath: threadEntry)
+            }
+            let refused = #expect(throws: SocketError.self) { _ = try own.register(b.fileDescriptor) }
+            #expect(refused?.kind == .closed)
+            let ranOnIt = try await AsyncTest.withTimeout(.seconds(10), "a job after shutdown") {
+                await Task(executorPreference: own) { own.isCurrentThread }.value
+            }
+            #expect(!ranOnIt)
+            own.shutdown()
+            a.close()
+            b.close()
+            await AsyncTest.expectDescriptors(backTo: baseline)
+        }
+
+        /// `shutdown()` from a task running on the reactor itself: the loop must not block
+        /// in `epoll_wait` after the job that asked it to stop.
+        @Test func shutdown_FromItsOwnThread_EndsTheThread() async throws {
+            let baseline = try await AsyncTest.descriptorBaseline()
+            let own = try Reactor()
+            let threadID = try await AsyncTest.withTimeout(.seconds(10), "a job on the new reactor") {
+                await Task(executorPreference: own) {
+                    own.shutdown()
+                    return currentThreadID()
+                }.value
+            }
+            try await AsyncTest.eventually("the reactor thread \(threadID) has ended") {
+                !FileManager.default.fileExists(atPath: "/proc/self/task/\(threadID)")
+            }
+            await AsyncTest.expectDescriptors(backTo: baseline)
+        }
+
         // MARK: Readiness
 
         @Test func read_ParksAfterShortReads_AndNewDataWakesIt() async throws {

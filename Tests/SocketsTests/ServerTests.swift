@@ -171,6 +171,29 @@ extension AsyncTests {
             await AsyncTest.expectDescriptors(backTo: baseline)
         }
 
+        /// Cancelling the task that runs `run()`, without `shutdown()`, ends the server at once:
+        /// the accept loop must not retry in a cancelled task (where every `Task.sleep` returns
+        /// at once), the open connection is closed, the listener too, and the CPU stays idle.
+        @Test func run_ReturnsPromptly_AndLeavesTheCPUIdle_WhenItsTaskIsCancelled() async throws {
+            let baseline = try await AsyncTest.descriptorBaseline()
+            let harness = try AsyncServerHarness(configuration: ServerConfiguration(gracePeriod: .seconds(20)))
+            let client = try await AsyncTest.connect(to: harness.address)
+            #expect(try await AsyncTest.roundTrip(client, AsyncTest.bytes("before")) == AsyncTest.bytes("before"))
+
+            let measure = await AsyncTest.cancelAndMeasure(harness.running, returnWithin: .seconds(2), window: .milliseconds(500))
+            // Ends a server still running (the failure case) so that it stops spinning.
+            harness.server.shutdown()
+            let returnedAfter = try #require(measure.returnedAfter, "Server.run() did not return within 2 s of its task's cancellation")
+            #expect(returnedAfter < .milliseconds(300), "returned \(returnedAfter) after the cancel")
+            #expect(measure.load < 0.2, "the process used \(measure.cpu) of CPU in \(measure.wall) after the cancel")
+            try await AsyncTest.expectClosedByPeer(client)
+            let refused = await #expect(throws: SocketError.self) { _ = try await AsyncTest.connect(to: harness.address) }
+            #expect(refused?.kind == .connectionRefused, "the listener is closed")
+            #expect(harness.server.connectionCount == 0)
+            client.close()
+            await AsyncTest.expectDescriptors(backTo: baseline)
+        }
+
         @Test func maxConnections_ClosesTheSixthAtOnce_AndServesTheFirstFive() async throws {
             let baseline = try await AsyncTest.descriptorBaseline()
             let harness = try AsyncServerHarness(configuration: ServerConfiguration(maxConnections: 5))

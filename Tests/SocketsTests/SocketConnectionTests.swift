@@ -307,19 +307,15 @@ extension SocketTests {
             server.close()
         }
 
+        /// On Linux a non-blocking connect over loopback always answers `EINPROGRESS`: the
+        /// peer's reset is queued on the socket, which connect holds locked, and handled only
+        /// once the call returns. So the refusal is always left in `SO_ERROR`.
         @Test func startConnect_ReportsRefusal_ThroughPendingErrorOnce() throws {
             let port = try closedPort()
             let socket = try Socket()
             defer { socket.close() }
-            let started: IOResult<Void>
-            do {
-                started = try socket.startConnect(to: .ipv4(.loopback, port: port))
-            } catch {
-                #expect(error.kind == .connectionRefused, "refused at once is fine too")
-                return
-            }
-            guard case .wouldBlock = started else {
-                Issue.record("connected to a port nobody listens on")
+            guard case .wouldBlock = try socket.startConnect(to: .ipv4(.loopback, port: port)) else {
+                Issue.record("connected at once to a port nobody listens on")
                 return
             }
             try waitWritable(socket)

@@ -218,6 +218,31 @@ extension SocketTests {
             #expect(try b.recv(16) == bytes("abcdef"))
         }
 
+        /// The most buffers the kernel takes in one call (`IOV_MAX`) go out as one datagram.
+        @Test func sendMsg_SendsIOVMaxBuffers_AsOneDatagram() throws {
+            let (a, b) = try unixPair(.datagram)
+            defer { a.close(); b.close() }
+            let limit = Int(sysconf(Int32(_SC_IOV_MAX)))
+            try #require(limit > 0)
+            let buffers = (0..<limit).map { [UInt8(truncatingIfNeeded: $0), UInt8(truncatingIfNeeded: $0 >> 8)] }
+            #expect(try a.sendMsg(buffers) == 2 * limit)
+            #expect(try b.recv(4 * limit) == buffers.flatMap { $0 }, "one datagram, the buffers in order")
+        }
+
+        /// 100 000 buffers must neither exhaust the stack (one nested closure per buffer once
+        /// did) nor go out in part: past `IOV_MAX` the call fails with `EMSGSIZE`, as Python's
+        /// `sendmsg` raises `OSError(EMSGSIZE)`, and sends nothing.
+        @Test func sendMsg_ThrowsMessageTooLong_WithoutSending_ForMoreBuffersThanIOVMax() throws {
+            let (a, b) = try unixPair(.datagram)
+            defer { a.close(); b.close() }
+            let buffers = [[UInt8]](repeating: [7], count: 100_000)
+            let error = expectSocketError(.other) { _ = try a.sendMsg(buffers) }
+            #expect(error?.errnoName == "EMSGSIZE")
+            #expect(error?.operation == "sendmsg")
+            var byte: UInt8 = 0
+            #expect(try withUnsafeMutableBytes(of: &byte) { try b.tryRecv(into: $0) } == .wouldBlock, "nothing was sent")
+        }
+
         @Test func recvMsg_ReturnsDataAndNoFlags_OnAStream() throws {
             let (client, server) = try tcpPair()
             defer { client.close(); server.close() }

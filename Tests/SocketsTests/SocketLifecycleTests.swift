@@ -268,10 +268,8 @@ extension SocketTests {
                 var sockets: [Socket] = []
                 let (client, server) = try tcpPair(.inet)
                 sockets += [client, server]
-                if isIPv6LoopbackAvailable {
-                    let (client6, server6) = try tcpPair(.inet6)
-                    sockets += [client6, server6]
-                }
+                let (client6, server6) = try tcpPair(.inet6)
+                sockets += [client6, server6]
                 let (a, b) = try unixPair(.seqpacket)
                 sockets += [a, b]
                 let udp = try Socket.bindDatagram(to: "127.0.0.1:0")

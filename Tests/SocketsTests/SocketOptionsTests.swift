@@ -123,17 +123,14 @@ extension SocketTests {
             #expect(try stream.option(.acceptsConnections) == false)
         }
 
+        /// A non-blocking loopback connect always answers `EINPROGRESS` on Linux (the reset is
+        /// handled after the call returns), so the refusal is always waiting in `SO_ERROR`.
         @Test func error_HoldsTheOutcomeOfAFailedConnect() throws {
             let port = try closedPort()
             let socket = try Socket()
             defer { socket.close() }
-            do {
-                guard case .wouldBlock = try socket.startConnect(to: .ipv4(.loopback, port: port)) else {
-                    Issue.record("connected to a port nobody listens on")
-                    return
-                }
-            } catch {
-                #expect(error.kind == .connectionRefused, "refused at once: nothing left in SO_ERROR")
+            guard case .wouldBlock = try socket.startConnect(to: .ipv4(.loopback, port: port)) else {
+                Issue.record("connected at once to a port nobody listens on")
                 return
             }
             try waitWritable(socket)

@@ -5,7 +5,7 @@ import Synchronization
 /// batches and hands each to a handler, which answers with ``Socket/send(_:to:deadline:)-([UInt8],_,_)``.
 ///
 /// A handler's error is logged and affects that datagram only. ``shutdown()`` closes
-/// the socket and ends ``run()``.
+/// the socket and ends ``run()``; so does cancelling the task that runs it.
 public final class DatagramServer: Sendable {
     /// Handles one datagram; `socket` is the server's socket, to reply from.
     public typealias Handler = @Sendable (_ datagram: Datagram, _ socket: Socket) async throws -> Void
@@ -31,9 +31,16 @@ public final class DatagramServer: Sendable {
         self.handler = handler
     }
 
-    /// Serves until ``shutdown()``.
+    /// Serves, on the reactor, until ``shutdown()`` or until the task running it is
+    /// cancelled; either way the socket is closed and it returns without an error.
+    ///
+    /// - Throws: ``SocketError`` if receiving fails for another reason.
     public func run() async throws {
-        try await Task(executorPreference: reactor) { try await self.receiveLoop() }.value
+        try await withTaskCancellationHandler {
+            try await withTaskExecutorPreference(reactor) { try await self.receiveLoop() }
+        } onCancel: {
+            shutdown()
+        }
     }
 
     /// Stops serving: closes the socket, which ends ``run()``.
@@ -48,11 +55,15 @@ public final class DatagramServer: Sendable {
                     try await handler(datagram, socket)
                 } catch let error as SocketError where error.kind == .closed {
                     return
+                } catch where Task.isCancelled {
+                    return
                 } catch {
                     logger.notice("datagram failed", metadata: ["peer": "\(datagram.sender)", "error": "\(error)"])
                 }
             }
         } catch let error as SocketError where error.kind == .closed {
+            return
+        } catch is CancellationError {
             return
         }
     }

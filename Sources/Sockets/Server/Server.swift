@@ -9,7 +9,8 @@ import Synchronization
 /// connections are closed; running out of descriptors makes the accept loop back off
 /// and retry instead of spinning or exiting. ``shutdown()`` stops accepting, lets
 /// connections finish within the grace period, then closes the rest (the `Services`
-/// module wires it to SIGINT/SIGTERM through swift-service-lifecycle).
+/// module wires it to SIGINT/SIGTERM through swift-service-lifecycle). Cancelling the
+/// task that runs ``run()`` stops it at once, without a grace period.
 ///
 /// ```swift
 /// let server = Server(listeners: [try Socket.listen(on: "127.0.0.1:9999")]) { connection in
@@ -59,17 +60,25 @@ public final class Server: Sendable {
     public var connectionCount: Int { connections.withLock { $0.count } }
 
     /// Serves until ``shutdown()`` and every connection has ended.
+    ///
+    /// Cancelling the task that runs it ends it at once: it shuts down (the listeners are
+    /// closed), the handlers are cancelled rather than given the grace period — a cancelled
+    /// task cannot wait — and their connections are closed; it returns when they have.
     public func run() async {
-        await withDiscardingTaskGroup { group in
-            if let idleTimeout = configuration.idleTimeout {
-                group.addTask(executorPreference: reactor) { await self.closeIdleConnections(after: idleTimeout) }
-            }
-            await withDiscardingTaskGroup { acceptLoops in
-                for listener in listeners {
-                    acceptLoops.addTask(executorPreference: reactor) { await self.acceptLoop(listener) }
+        await withTaskCancellationHandler {
+            await withDiscardingTaskGroup { group in
+                if let idleTimeout = configuration.idleTimeout {
+                    group.addTask(executorPreference: reactor) { await self.closeIdleConnections(after: idleTimeout) }
                 }
+                await withDiscardingTaskGroup { acceptLoops in
+                    for listener in listeners {
+                        acceptLoops.addTask(executorPreference: reactor) { await self.acceptLoop(listener) }
+                    }
+                }
+                group.cancelAll()
             }
-            group.cancelAll()
+        } onCancel: {
+            shutdown()
         }
     }
 
@@ -91,7 +100,7 @@ public final class Server: Sendable {
             var backoff = configuration.acceptBackoff.lowerBound
             while !stopping.load(ordering: .acquiring) {
                 guard reserve.refill() else {
-                    try? await Task.sleep(for: backoff)
+                    guard await pause(backoff) else { break }
                     backoff = min(backoff * 2, configuration.acceptBackoff.upperBound)
                     continue
                 }
@@ -102,10 +111,12 @@ public final class Server: Sendable {
                     backoff = configuration.acceptBackoff.lowerBound
                 } catch let error as SocketError where error.kind == .closed {
                     break
+                } catch is CancellationError {
+                    break
                 } catch {
                     if (error as? SocketError)?.kind == .resourceExhausted { reserve.release() }
                     logger.warning("accept failed, retrying in \(backoff)", metadata: ["error": "\(error)"])
-                    try? await Task.sleep(for: backoff)
+                    guard await pause(backoff) else { break }
                     backoff = min(backoff * 2, configuration.acceptBackoff.upperBound)
                     continue
                 }
@@ -148,16 +159,28 @@ public final class Server: Sendable {
         }
     }
 
-    /// After shutdown: waits out the grace period for connections to end, then closes the rest.
+    /// After shutdown: waits out the grace period for connections to end (not when
+    /// cancelled), then closes the rest.
     private func closeRemaining(group: inout DiscardingTaskGroup) async {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: configuration.gracePeriod)
         while connectionCount > 0 && clock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(10))
+            guard await pause(.milliseconds(10)) else { break }
         }
         group.cancelAll()
         for state in connections.withLock({ Array($0.values) }) {
             state.socket.close()
+        }
+    }
+
+    /// Sleeps for `duration`; false at once if the task is cancelled, where a sleep cannot
+    /// wait and a loop that sleeps between retries would spin.
+    private func pause(_ duration: Duration) async -> Bool {
+        do {
+            try await Task.sleep(for: duration)
+            return true
+        } catch {
+            return false
         }
     }
 

@@ -58,6 +58,8 @@ extension Socket {
     /// ancillary data and, for unconnected datagram sockets, a destination.
     ///
     /// - Returns: The number of bytes sent.
+    /// - Throws: ``SocketError``; with more buffers than `IOV_MAX` (1024 on Linux) the kernel's
+    ///   `EMSGSIZE` ("message too long"), and nothing is sent — as Python raises `OSError`.
     ///
     /// The corresponding C function is `sendmsg`; Python: `socket.sendmsg(buffers, ancdata, flags, address)`.
     @discardableResult
@@ -86,18 +88,26 @@ extension Socket {
         return try address.withSockAddr { pointer, length throws(SocketError) in try send(pointer, length) }
     }
 
-    /// Calls `body` with an `iovec` for each buffer, all pinned for the duration of the call.
+    /// Calls `body` with an `iovec` for each buffer, made in one pass into one allocation.
+    ///
+    /// The pointers outlive each `withUnsafeBytes` call that produced them. That holds here:
+    /// `buffers` is a constant that `withExtendedLifetime` keeps alive, and the storage of an
+    /// array that is neither mutated nor released does not move (arrays on Linux are always
+    /// native, never bridged). No closure nests per buffer, so any count fits on the stack;
+    /// past `IOV_MAX` the kernel refuses the call with `EMSGSIZE` (Python: `OSError`), and
+    /// nothing is sent.
     private static func withIOVectors<R>(
         _ buffers: [[UInt8]], _ body: (UnsafeMutableBufferPointer<iovec>) -> R
     ) -> R {
-        var vectors = [iovec](repeating: iovec(), count: buffers.count)
-        func pin(_ index: Int) -> R {
-            guard index < buffers.count else { return vectors.withUnsafeMutableBufferPointer { body($0) } }
-            return buffers[index].withUnsafeBytes { bytes in
-                vectors[index] = iovec(iov_base: UnsafeMutableRawPointer(mutating: bytes.baseAddress), iov_len: bytes.count)
-                return pin(index + 1)
+        withExtendedLifetime(buffers) {
+            let vectors = UnsafeMutableBufferPointer<iovec>.allocate(capacity: buffers.count)
+            defer { vectors.deallocate() }
+            for (index, buffer) in buffers.enumerated() {
+                let bytes = buffer.withUnsafeBytes { $0 }
+                vectors.initializeElement(
+                    at: index, to: iovec(iov_base: UnsafeMutableRawPointer(mutating: bytes.baseAddress), iov_len: bytes.count))
             }
+            return body(vectors)
         }
-        return pin(0)
     }
 }
