@@ -78,13 +78,16 @@ let package = Package(
             name: "echo-server", dependencies: ["Sockets"], path: "Examples/echo-server",
             swiftSettings: asyncOnCallerExecutor
         ),
+        // What the test targets share: the child-process harness, `eventually`, temporary
+        // directories, descriptor and /proc readers. A plain target, not a test target.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "SocketsTests",
-            dependencies: ["Sockets", "Framing", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Sockets", "Framing", "TestSupport", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "ServicesTests", dependencies: ["Services", "Sockets", "Framing"]),
-        // End-to-end tests that run the built `sock` binary.
-        .testTarget(name: "SockTests", dependencies: ["Sockets", "Framing"]),
+        .testTarget(name: "ServicesTests", dependencies: ["Services", "Sockets", "Framing", "TestSupport"]),
+        // End-to-end tests that run the built executables (`sock`, `seeds`).
+        .testTarget(name: "SockTests", dependencies: ["Sockets", "Framing", "TestSupport"]),
         .testTarget(
             name: "FramingTests",
             dependencies: [

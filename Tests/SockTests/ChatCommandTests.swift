@@ -1,6 +1,7 @@
 import Foundation
 import Sockets
 import Testing
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -10,12 +11,13 @@ extension E2ESuite {
     /// `sock chat`: how it ends, and that it says why.
     @Suite struct ChatCommandTests {
         @Test func chat_SaysTheServerClosedTheConnection_WhenSendingFails() throws {
-            let directory = try E2EPaths.makeTemporaryDirectory()
-            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let temporary = try TemporaryDirectory("sock-e2e")
+            defer { temporary.remove() }
+            let directory = temporary.path
             let listener = try Socket.listen(on: "unix:\(directory)/chat.sock")
             defer { listener.close() }
             listener.timeout = E2E.timeout
-            let client = try E2EProcess(E2EPaths.sock, ["chat", "unix:\(directory)/chat.sock"], keepingStandardInputOpen: true)
+            let client = try E2EProcess(Products.sock, ["chat", "unix:\(directory)/chat.sock"], keepingStandardInputOpen: true)
             defer { client.stop(SIGKILL) }
             let (connection, _) = try listener.accept()
             defer { connection.close() }
@@ -37,7 +39,7 @@ extension E2ESuite {
             defer { listener.close() }
             listener.timeout = E2E.timeout
             let address = try "\(listener.localAddress())"
-            let client = try E2EProcess(E2EPaths.sock, ["chat", address], keepingStandardInputOpen: true)
+            let client = try E2EProcess(Products.sock, ["chat", address], keepingStandardInputOpen: true)
             defer { client.stop(SIGKILL) }
             let (connection, _) = try listener.accept()
             try connection.sendAll(Array("* guest-1 joined\n".utf8))

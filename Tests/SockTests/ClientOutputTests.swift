@@ -1,6 +1,7 @@
 import Foundation
 import Sockets
 import Testing
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -21,7 +22,7 @@ extension E2ESuite {
             listener.timeout = E2E.timeout
             let address = try "\(listener.localAddress())"
             // Stdin stays open: the client is still running, like a bot reading `sock chat`.
-            let client = try E2EProcess(E2EPaths.sock, [command[0], address] + command.dropFirst(), keepingStandardInputOpen: true)
+            let client = try E2EProcess(Products.sock, [command[0], address] + command.dropFirst(), keepingStandardInputOpen: true)
             defer { client.stop(SIGKILL) }
             let (connection, _) = try listener.accept()
             defer { connection.close() }

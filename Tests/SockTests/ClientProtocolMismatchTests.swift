@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -26,8 +27,9 @@ extension E2ESuite {
 
         @Test(arguments: Client.allCases, [["hello"], ["echo"], ["upper", "--framing", "raw"]])
         func client_SaysTheServerDoesNotSpeakItsProtocol_WhenPointedAtAnotherService(_ client: Client, _ service: [String]) throws {
-            let directory = try E2EPaths.makeTemporaryDirectory()
-            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let temporary = try TemporaryDirectory("sock-e2e")
+            defer { temporary.remove() }
+            let directory = temporary.path
             try Data("local\n".utf8).write(to: URL(fileURLWithPath: directory + "/local.txt"))
             let server = try E2EServer.serve(service[0], Array(service.dropFirst()) + ["--quiet"])
             defer { server.stop() }

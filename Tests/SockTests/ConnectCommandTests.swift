@@ -2,6 +2,7 @@ import Foundation
 import Framing
 import Sockets
 import Testing
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -42,7 +43,7 @@ extension E2ESuite {
         @Test func connectRaw_CopiesBytesExactly_IncludingBinary() throws {
             let server = try E2EServer.serve("echo")
             defer { server.stop() }
-            let payload = E2E.pattern(count: 500_000, seed: 7)
+            let payload = bytePattern(count: 500_000, seed: 7)
 
             let result = try E2ERun.sock(["connect", server.address], input: payload)
             #expect(result.status == 0, "stderr: \(result.standardError)")
@@ -61,8 +62,9 @@ extension E2ESuite {
 
         @Test(arguments: ["[::1]:0", "unix"])
         func connect_WorksOverIPv6AndUnixSockets(_ listen: String) throws {
-            let directory = try E2EPaths.makeTemporaryDirectory()
-            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let temporary = try TemporaryDirectory("sock-e2e")
+            defer { temporary.remove() }
+            let directory = temporary.path
             let server = try E2EServer.serve("echo", ["--framing", "line"], listen: listen == "unix" ? "unix:\(directory)/c.sock" : listen)
             defer { server.stop() }
 
@@ -122,7 +124,7 @@ extension E2ESuite {
             defer { listener.close() }
             listener.timeout = E2E.timeout
             let address = try "\(listener.localAddress())"
-            let client = try E2EProcess(E2EPaths.sock, ["connect", address], input: Array("data for the sink\n".utf8))
+            let client = try E2EProcess(Products.sock, ["connect", address], input: Array("data for the sink\n".utf8))
             defer { client.stop(SIGKILL) }
             let (connection, _) = try listener.accept()
             connection.timeout = E2E.timeout

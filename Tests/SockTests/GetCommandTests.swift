@@ -1,6 +1,7 @@
 import Foundation
 import Sockets
 import Testing
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -19,25 +20,27 @@ extension E2ESuite {
             var bytes: [UInt8] = []
             while bytes.count < count {
                 let chunk = try socket.recv(count - bytes.count)
-                guard !chunk.isEmpty else { throw E2EError("the client closed after \(bytes.count) of \(count) bytes") }
+                guard !chunk.isEmpty else { throw HarnessError("the client closed after \(bytes.count) of \(count) bytes") }
                 bytes += chunk
             }
             return bytes
         }
 
         @Test(arguments: [SIGINT, SIGTERM])
-        func get_RemovesItsTemporaryFile_WhenInterrupted(_ signal: Int32) throws {
-            let directory = try E2EPaths.makeTemporaryDirectory()
-            defer { try? FileManager.default.removeItem(atPath: directory) }
+        func get_RemovesItsTemporaryFile_WhenInterrupted(_ signal: Int32) async throws {
+            let temporary = try TemporaryDirectory("sock-e2e")
+            defer { temporary.remove() }
+            let directory = temporary.path
             let listener = try Socket.listen(on: "127.0.0.1:0")
             defer { listener.close() }
             listener.timeout = E2E.timeout
             let address = try "\(listener.localAddress())"
-            let client = try E2EProcess(E2EPaths.sock, ["get", address, "big.bin", "-o", directory + "/big.bin"])
+            let client = try E2EProcess(Products.sock, ["get", address, "big.bin", "-o", directory + "/big.bin"])
             defer { client.stop(SIGKILL) }
 
             // A files server that announces 10 MB, sends 64 KiB of them, then stalls.
-            let (connection, _) = try listener.accept()
+            // Accepted on a thread: in an async test, `accept()` would be the async one.
+            let (connection, _) = try await onThread { try listener.accept() }
             defer { connection.close() }
             connection.timeout = E2E.timeout
             let length = try Self.receive(connection, count: 4).reduce(0) { $0 << 8 | Int($1) }
@@ -45,7 +48,7 @@ extension E2ESuite {
             let header = Array(#"{"ok":true,"size":10000000,"sha256":"\#(String(repeating: "0", count: 64))"}"#.utf8)
             let prefix = withUnsafeBytes(of: UInt32(header.count).bigEndian) { Array($0) }
             try connection.sendAll(prefix + header + [UInt8](repeating: 7, count: 64 * 1024))
-            #expect(E2E.eventually { !Self.temporaryFiles(in: directory).isEmpty }, "no temporary file appeared")
+            #expect(await eventually { !Self.temporaryFiles(in: directory).isEmpty }, "no temporary file appeared")
 
             client.send(signal)
             #expect(client.waitForExit() == 128 + signal, "stderr: \(client.standardError.text)")
@@ -54,8 +57,9 @@ extension E2ESuite {
         }
 
         @Test func get_NamesTheUsersPath_WhenTheOutputCannotBeCreated() throws {
-            let directory = try E2EPaths.makeTemporaryDirectory()
-            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let temporary = try TemporaryDirectory("sock-e2e")
+            defer { temporary.remove() }
+            let directory = temporary.path
             let root = directory + "/root"
             try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: false)
             try Data("hi\n".utf8).write(to: URL(fileURLWithPath: root + "/a.txt"))

@@ -2,6 +2,7 @@ import Foundation
 import Framing
 import Sockets
 import Testing
+import TestSupport
 
 extension E2ESuite {
     /// `sock serve chat` over TCP and UDP, and the `sock chat` client.
@@ -192,8 +193,9 @@ extension E2ESuite {
         }
 
         @Test func chat_KeepsMembersWhoRead_WhenAnotherSendsABurst() throws {
-            let directory = try E2EPaths.makeTemporaryDirectory()
-            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let temporary = try TemporaryDirectory("sock-e2e")
+            defer { temporary.remove() }
+            let directory = temporary.path
             let server = try E2EServer.serve("chat", listen: "unix:\(directory)/chat.sock")
             defer { server.stop() }
             let (a, b, c) = try E2EChat.room(server)
@@ -240,7 +242,7 @@ extension E2ESuite {
             #expect(try flooder.receiveText() == "* guest-3 joined")
             #expect(try first.receiveText() == "* guest-3 joined")
             for member in [flooder, first, second] { #expect(try member.receiveText() == "* guest-4 joined") }
-            let memoryBefore = E2EChatFlood.memory(of: server.pid)
+            let memoryBefore = ProcessStatistics.memory(of: server.pid)
 
             let bursts = 64
             let lines = bursts * E2EChatFlood.linesPerBurst
@@ -251,7 +253,7 @@ extension E2ESuite {
             try flood.wait(timeout: .seconds(40))
             let reports = try readers.map { try #require($0.wait(timeout: .seconds(40))) }
             cpu.stop()
-            let memoryAfter = E2EChatFlood.memory(of: server.pid)
+            let memoryAfter = ProcessStatistics.memory(of: server.pid)
 
             // The readers got every line, in order, and only the silent member left.
             for report in reports {

@@ -2,6 +2,7 @@ import Foundation
 import Framing
 import Sockets
 import Testing
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -33,8 +34,9 @@ extension E2ESuite {
         }
 
         @Test func serve_PrintsUnixPath_WhenListeningOnUnixSocket() throws {
-            let directory = try E2EPaths.makeTemporaryDirectory()
-            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let temporary = try TemporaryDirectory("sock-e2e")
+            defer { temporary.remove() }
+            let directory = temporary.path
             let path = directory + "/echo.sock"
             let server = try E2EServer.serve("echo", listen: "unix:" + path)
             defer { server.stop() }
@@ -96,7 +98,7 @@ extension E2ESuite {
             let server = try E2EServer.serve("echo")
             defer { server.stop() }
             let client = try server.connect(framing: .raw)
-            let payload = E2E.pattern(count: 300_000)
+            let payload = bytePattern(count: 300_000)
 
             let sender = E2ESender(client.socket, payload, halfClose: true)
             let echoed = try client.receiveRawUntilClosed()
@@ -127,7 +129,7 @@ extension E2ESuite {
             let client = try server.connect(framing: framing)
 
             for size in [0, 1, 1000, 200_000] {
-                let message = E2E.pattern(count: size, seed: UInt32(size + 1))
+                let message = bytePattern(count: size, seed: UInt32(size + 1))
                 let sender = E2ESender(client.socket, try E2E.framed(message, framing))
                 #expect(try client.receive() == message, "size \(size)")
                 #expect(sender.wait())
@@ -184,7 +186,7 @@ extension E2ESuite {
             #expect(server.address.wholeMatch(of: /127\.0\.0\.1:\d+/) != nil)
             let client = try E2EDatagramClient(server.address)
 
-            for datagram in [E2E.bytes("hello"), [], E2E.pattern(count: 256), E2E.pattern(count: 60_000, seed: 9)] {
+            for datagram in [E2E.bytes("hello"), [], bytePattern(count: 256), bytePattern(count: 60_000, seed: 9)] {
                 try client.send(datagram)
                 #expect(try client.receive() == datagram, "datagram of \(datagram.count) bytes")
             }

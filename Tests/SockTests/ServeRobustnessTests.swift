@@ -2,6 +2,7 @@ import Foundation
 import Framing
 import Sockets
 import Testing
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -11,7 +12,7 @@ extension E2ESuite {
     /// SPEC §4's "never"s: misbehaving clients, limits, timeouts and signals.
     @Suite struct ServeRobustnessTests {
         @Test(arguments: ["echo", "upper", "hello", "chat"])
-        func resetStorm_LeavesServerServing_AndDescriptorsBackAtBaseline(_ service: String) throws {
+        func resetStorm_LeavesServerServing_AndDescriptorsBackAtBaseline(_ service: String) async throws {
             let server = try E2EServer.serve(service)
             defer { server.stop() }
             let baseline = try E2EStorm.baseline(server)
@@ -21,7 +22,7 @@ extension E2ESuite {
                 var clients: [E2EClient] = []
                 for index in 0..<50 {
                     let client = try server.connect(framing: .raw)
-                    try client.sendRaw(E2E.bytes("message \(round)-\(index)\n") + E2E.pattern(count: index * 100))
+                    try client.sendRaw(E2E.bytes("message \(round)-\(index)\n") + bytePattern(count: index * 100))
                     clients.append(client)
                 }
                 for (index, client) in clients.enumerated() {
@@ -31,7 +32,7 @@ extension E2ESuite {
             }
 
             #expect(server.isRunning)
-            #expect(server.waitForDescriptors(atMost: baseline), "\(server.openDescriptors) open, baseline \(baseline)")
+            #expect(await server.waitForDescriptors(atMost: baseline), "\(server.openDescriptors) open, baseline \(baseline)")
             try E2EStorm.expectServes(server, service)
             #expect(E2EStorm.isIdle(server), "the server keeps using CPU after the storm")
             #expect(server.stop() == 0)
@@ -42,7 +43,7 @@ extension E2ESuite {
             let server = try E2EServer.serve("echo", ["--framing", framing.rawValue])
             defer { server.stop() }
             let hog = try server.connect(framing: framing)
-            let unit = framing == .line ? [UInt8](repeating: 0x68, count: 999) + [0x0A] : E2E.pattern(count: 65_536)
+            let unit = framing == .line ? [UInt8](repeating: 0x68, count: 999) + [0x0A] : bytePattern(count: 65_536)
             let stuffed = try E2EStorm.fillUntilStalled(hog.socket, unit: unit)
             #expect(stuffed > 1_000_000, "only \(stuffed) bytes went out before the hog stalled")
 
@@ -146,7 +147,7 @@ extension E2ESuite {
             #expect(server.isRunning)
         }
 
-        @Test func maxConnections_ClosesTheFourthAtOnce_AndServesTheOthers() throws {
+        @Test func maxConnections_ClosesTheFourthAtOnce_AndServesTheOthers() async throws {
             let server = try E2EServer.serve("echo", ["--framing", "line", "--max-connections", "3"])
             defer { server.stop() }
             var admitted: [E2EClient] = []
@@ -167,7 +168,7 @@ extension E2ESuite {
             }
             // Once one leaves, a new connection is admitted again.
             admitted.removeFirst().socket.close()
-            #expect(E2EStorm.eventuallyAdmitted(server))
+            #expect(await E2EStorm.eventuallyAdmitted(server))
         }
 
         @Test func idleTimeout_ClosesSilentConnection_ButNotActiveOne() throws {
@@ -192,8 +193,9 @@ extension E2ESuite {
 
         @Test(arguments: [SIGTERM, SIGINT])
         func signal_RemovesUnixSocketFile_AndExitsZero(_ signal: Int32) throws {
-            let directory = try E2EPaths.makeTemporaryDirectory()
-            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let temporary = try TemporaryDirectory("sock-e2e")
+            defer { temporary.remove() }
+            let directory = temporary.path
             let path = directory + "/server.sock"
             let server = try E2EServer.serve("echo", ["--framing", "line"], listen: "unix:" + path)
             defer { server.stop(SIGKILL) }
@@ -209,8 +211,9 @@ extension E2ESuite {
         }
 
         @Test func unixSocket_StaleFileIsReplaced_ButLiveServerIsLeftAlone() throws {
-            let directory = try E2EPaths.makeTemporaryDirectory()
-            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let temporary = try TemporaryDirectory("sock-e2e")
+            defer { temporary.remove() }
+            let directory = temporary.path
             let path = directory + "/shared.sock"
 
             // A server killed outright leaves its socket file behind; the next one starts anyway.
@@ -290,7 +293,7 @@ extension E2ESuite {
         @Test func serve_NeverDiesFromSIGPIPE_WhenItsLogPipeIsClosed() throws {
             // Like `sock serve echo 2>&1 | head -1`: every log line meets a closed pipe.
             let server = try E2EServer(
-                executable: E2EPaths.sock, arguments: ["serve", "echo", "--listen", "127.0.0.1:0"], closingStandardError: true)
+                executable: Products.sock, arguments: ["serve", "echo", "--listen", "127.0.0.1:0"], closingStandardError: true)
             defer { server.stop() }
 
             for index in 0..<3 {
@@ -303,11 +306,11 @@ extension E2ESuite {
             #expect(server.stop() == 0)
         }
 
-        @Test func runningOutOfDescriptors_BacksOffAndRecovers() throws {
+        @Test func runningOutOfDescriptors_BacksOffAndRecovers() async throws {
             // `sock serve` under a limit of 64 descriptors, exec'd in place (same pid).
             let limit = "import resource, os, sys; resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64)); os.execv(sys.argv[1], sys.argv[1:])"
             let server = try E2EServer(executable: "/usr/bin/env", arguments: [
-                "python3", "-c", limit, E2EPaths.sock, "serve", "echo", "--framing", "line", "--listen", "127.0.0.1:0", "--quiet",
+                "python3", "-c", limit, Products.sock, "serve", "echo", "--framing", "line", "--listen", "127.0.0.1:0", "--quiet",
             ])
             defer { server.stop() }
 
@@ -319,7 +322,7 @@ extension E2ESuite {
 
             for client in clients { client.reset() }
             clients.removeAll()
-            #expect(E2EStorm.eventuallyAdmitted(server))
+            #expect(await E2EStorm.eventuallyAdmitted(server))
             #expect(server.stop() == 0)
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Sockets
 import Testing
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -13,7 +14,7 @@ extension E2ESuite {
         /// Runs `sock serve echo --listen unix:PATH` expecting it to refuse; stops it if it
         /// serves instead. Its exit status and stderr.
         private static func serveExpectingRefusal(_ path: String) throws -> (status: Int32?, error: String) {
-            let child = try E2EProcess(E2EPaths.sock, ["serve", "echo", "--listen", "unix:\(path)"])
+            let child = try E2EProcess(Products.sock, ["serve", "echo", "--listen", "unix:\(path)"])
             let status = child.waitForExit(timeout: .seconds(5))
             if status == nil { child.stop(SIGTERM) }
             child.standardError.waitForEnd()
@@ -21,8 +22,9 @@ extension E2ESuite {
         }
 
         @Test func serveUnix_RefusesAndKeepsARegularFile_AtTheListenPath() throws {
-            let directory = try E2EPaths.makeTemporaryDirectory()
-            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let temporary = try TemporaryDirectory("sock-e2e")
+            defer { temporary.remove() }
+            let directory = temporary.path
             let path = directory + "/precious.txt"
             try Data("data\n".utf8).write(to: URL(fileURLWithPath: path))
 
@@ -33,8 +35,9 @@ extension E2ESuite {
         }
 
         @Test func serveUnix_RefusesADirectory_AtTheListenPath() throws {
-            let directory = try E2EPaths.makeTemporaryDirectory()
-            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let temporary = try TemporaryDirectory("sock-e2e")
+            defer { temporary.remove() }
+            let directory = temporary.path
             let path = directory + "/sub"
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
 
@@ -46,8 +49,9 @@ extension E2ESuite {
         }
 
         @Test func serveUnix_ReplacesAStaleSocket_AndRemovesItsOwnAtExit() throws {
-            let directory = try E2EPaths.makeTemporaryDirectory()
-            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let temporary = try TemporaryDirectory("sock-e2e")
+            defer { temporary.remove() }
+            let directory = temporary.path
             let path = directory + "/stale.sock"
             // A socket file nobody listens on: bound, then closed without unlinking.
             let stale = try Socket.listen(on: "unix:\(path)")
@@ -62,8 +66,9 @@ extension E2ESuite {
         }
 
         @Test func serveUnix_LeavesTheFileAlone_WhenItsSocketWasReplacedMeanwhile() throws {
-            let directory = try E2EPaths.makeTemporaryDirectory()
-            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let temporary = try TemporaryDirectory("sock-e2e")
+            defer { temporary.remove() }
+            let directory = temporary.path
             let path = directory + "/s.sock"
             let server = try E2EServer.serve("echo", ["--framing", "line", "--quiet"], listen: "unix:\(path)")
             // Serving (its signal handlers are in place once it serves a client).
@@ -79,8 +84,9 @@ extension E2ESuite {
         }
 
         @Test func serveUnix_RefusesALiveSocket_AndLeavesIt() throws {
-            let directory = try E2EPaths.makeTemporaryDirectory()
-            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let temporary = try TemporaryDirectory("sock-e2e")
+            defer { temporary.remove() }
+            let directory = temporary.path
             let path = directory + "/live.sock"
             let first = try E2EServer.serve("echo", ["--framing", "line", "--quiet"], listen: "unix:\(path)")
             defer { first.stop() }

@@ -1,14 +1,10 @@
 import Foundation
 import Framing
 import Sockets
+import TestSupport
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
-// Support for the chat backpressure tests: a member that floods the room, members
-// that read on threads of their own and check every line, and measurements of the
-// server process (CPU time samples, resident memory).
+// Support for the chat backpressure tests: a member that floods the room, and members
+// that read on threads of their own and check every line.
 
 /// The flood's lines and bursts.
 enum E2EChatFlood {
@@ -35,22 +31,11 @@ enum E2EChatFlood {
         }
         return bytes
     }
-
-    /// The server's resident memory now and at its peak, in KiB (`VmRSS`, `VmHWM` of
-    /// `/proc/PID/status`).
-    static func memory(of pid: Int32) -> (resident: Int, peak: Int) {
-        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
-        func field(_ name: String) -> Int {
-            guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }) else { return -1 }
-            return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? -1
-        }
-        return (field("VmRSS"), field("VmHWM"))
-    }
 }
 
 /// Sends `bursts` bursts of the flood, then the line `done`, from a thread of its own.
 final class E2EChatFloodSender: @unchecked Sendable {
-    private let finished = E2EExitState()
+    private let finished = Latch<Void>()
     private let lock = NSLock()
     private var failure: (any Error)?
 
@@ -62,13 +47,13 @@ final class E2EChatFloodSender: @unchecked Sendable {
             } catch {
                 lock.withLock { failure = error }
             }
-            finished.record(0)
+            finished.set(())
         }.start()
     }
 
-    /// Waits until all was sent; the error if a send failed, `E2EError` on timeout.
+    /// Waits until all was sent; the error if a send failed, `HarnessError` on timeout.
     func wait(timeout: Duration) throws {
-        guard finished.wait(timeout: timeout) != nil else { throw E2EError("the flood was not sent within \(timeout)") }
+        guard finished.wait(timeout: timeout) != nil else { throw HarnessError("the flood was not sent within \(timeout)") }
         if let failure = lock.withLock({ failure }) { throw failure }
     }
 }
@@ -95,7 +80,7 @@ final class E2EChatFloodReader: @unchecked Sendable {
         func arrival(of line: String) -> ContinuousClock.Instant? { others.first { $0.line == line }?.at }
     }
 
-    private let finished = E2EExitState()
+    private let finished = Latch<Void>()
     private let lock = NSLock()
     private var report = Report()
 
@@ -128,7 +113,7 @@ final class E2EChatFloodReader: @unchecked Sendable {
                 result.error = "\(error)"
             }
             lock.withLock { report = result }
-            finished.record(0)
+            finished.set(())
         }.start()
     }
 
@@ -136,41 +121,5 @@ final class E2EChatFloodReader: @unchecked Sendable {
     func wait(timeout: Duration) -> Report? {
         guard finished.wait(timeout: timeout) != nil else { return nil }
         return lock.withLock { report }
-    }
-}
-
-/// Samples a process's CPU time (`/proc/PID/stat`, clock ticks) every 20 ms on a
-/// thread of its own, to tell how much it used between two instants.
-final class E2ECPUSampler: @unchecked Sendable {
-    private let lock = NSLock()
-    private var samples: [(at: ContinuousClock.Instant, ticks: Int)] = []
-    private var running = true
-    private let stopped = E2EExitState()
-
-    init(_ server: E2EServer) {
-        Thread { [self] in
-            while lock.withLock({ running }) {
-                let sample = (ContinuousClock.now, server.cpuTicks)
-                lock.withLock { samples.append(sample) }
-                usleep(20_000)
-            }
-            stopped.record(0)
-        }.start()
-    }
-
-    /// Stops sampling.
-    func stop() {
-        lock.withLock { running = false }
-        _ = stopped.wait(timeout: .seconds(2))
-    }
-
-    /// The ticks used from the first sample at or after `start` to the last sample at
-    /// or before `end`, and the time between those samples; nil without such samples.
-    func ticks(from start: ContinuousClock.Instant, to end: ContinuousClock.Instant) -> (ticks: Int, over: Duration)? {
-        lock.withLock {
-            guard let first = samples.first(where: { $0.at >= start }),
-                  let last = samples.last(where: { $0.at <= end }), first.at < last.at else { return nil }
-            return (last.ticks - first.ticks, last.at - first.at)
-        }
     }
 }
