@@ -1,6 +1,6 @@
 import TestSupport
 
-/// Runs `sock` and the Python scripts to completion.
+/// Runs `sock`, `seeds` and the Python scripts to completion.
 enum E2ERun {
     /// Runs `sock ARGUMENTS` with stdin `input`; kills it past `timeout`.
     static func sock(
@@ -12,6 +12,11 @@ enum E2ERun {
     /// Runs `sock ARGUMENTS` with `input` text on stdin.
     static func sock(_ arguments: [String], input: String, timeout: Duration = .seconds(20)) throws -> ProcessResult {
         try sock(arguments, input: Array(input.utf8), timeout: timeout)
+    }
+
+    /// Runs `seeds ARGUMENTS` (the seed tutorials' programs) with `input` text on stdin.
+    static func seeds(_ arguments: [String], input: String = "", timeout: Duration = .seconds(20)) throws -> ProcessResult {
+        try ChildProcess.run(try Products.executable("seeds"), arguments, input: Array(input.utf8), timeout: timeout)
     }
 
     /// Runs a script of `Tests/Python` with python3.
