@@ -48,17 +48,29 @@ extension E2ESuite {
             #expect(try client.receiveRaw(count: 9) == E2E.bytes("over unix"))
         }
 
-        @Test func serve_PrintsExactlyOneStdoutLine_AfterServingAndStopping() throws {
-            let server = try E2EServer.serve("echo", ["--framing", "line"])
-            defer { server.stop() }
-            let client = try server.connect()
-            try client.send("one")
-            #expect(try client.receiveText() == "one")
-            client.reset()
+        @Test(arguments: [SIGTERM, SIGINT])
+        func serve_PrintsExactlyOneStdoutLine_AndExitsZero_OnSignal(_ signal: Int32) async throws {
+            let baseline = try E2EOwnDescriptors.baseline()
+            try {
+                let server = try E2EServer.serve("echo")
+                defer { server.stop() }
+                let client = try server.connect()
+                try client.send("one")
+                #expect(try client.receiveText() == "one")
+                let open = try server.connect(framing: .raw)
+                let big = bytePattern(count: 200_000)
+                let sender = E2ESender(open.socket, big)
+                #expect(try open.receiveRaw(count: big.count) == big)
+                #expect(sender.wait())
+                client.reset()
 
-            #expect(server.stop() == 0)
-            server.standardOutput.waitForEnd()
-            #expect(server.standardOutput.text == "listening on \(server.address)\n")
+                #expect(server.stop(signal) == 0)
+                #expect(open.isClosedByServer(), "a connection still open is closed at the exit")
+                server.standardOutput.waitForEnd()
+                #expect(server.standardOutput.text == "listening on \(server.address)\n")
+            }()
+            #expect(await E2EOwnDescriptors.areBack(to: baseline),
+                    "the test process's descriptors are not back: \(E2EOwnDescriptors.added(since: baseline))")
         }
 
         @Test func serve_LogsOpenedAndClosedWithPeer_OnStandardError() throws {

@@ -208,6 +208,8 @@ extension E2ESuite {
             #expect(!FileManager.default.fileExists(atPath: path))
             #expect(client.isClosedByServer(timeout: .seconds(1)))
             #expect(throws: SocketError.self) { try Socket.connect(to: "unix:" + path) }
+            server.standardOutput.waitForEnd()
+            #expect(server.standardOutput.text == "listening on unix:\(path)\n", "exactly one line on stdout")
         }
 
         @Test func unixSocket_StaleFileIsReplaced_ButLiveServerIsLeftAlone() throws {
@@ -306,24 +308,61 @@ extension E2ESuite {
             #expect(server.stop() == 0)
         }
 
+        /// Under `ulimit -n 64` a hundred clients exhaust the server's descriptors. It must
+        /// neither exit nor spin, keep serving the connections it has, and serve new ones
+        /// once the clients are gone.
         @Test func runningOutOfDescriptors_BacksOffAndRecovers() async throws {
-            // `sock serve` under a limit of 64 descriptors, exec'd in place (same pid).
-            let limit = "import resource, os, sys; resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64)); os.execv(sys.argv[1], sys.argv[1:])"
-            let server = try E2EServer(executable: "/usr/bin/env", arguments: [
-                "python3", "-c", limit, Products.sock, "serve", "echo", "--framing", "line", "--listen", "127.0.0.1:0", "--quiet",
-            ])
+            let baseline = try E2EOwnDescriptors.baseline()
+            try await {
+                // `sock serve` under a limit of 64 descriptors, exec'd in place (same pid).
+                let limit = 64
+                let server = try E2EServer(executable: "/bin/sh", arguments: [
+                    "-c", "ulimit -n \(limit); exec \"$0\" serve echo --framing line --listen 127.0.0.1:0 --quiet",
+                    Products.sock,
+                ])
+                defer { server.stop() }
+
+                var clients: [E2EClient] = []
+                for _ in 0..<100 { clients.append(try server.connect()) }
+                #expect(server.standardError.wait(forText: "too many open files"), "stderr: \(server.standardError.text)")
+                // Out of descriptors, it keeps a few free while it waits: a process left at its
+                // limit is killed by libdispatch's thread-pool monitor (SIGILL) once it cannot
+                // open /proc/TID/stat.
+                #expect(await eventually { server.openDescriptorCount <= limit - 4 },
+                        "the saturated server keeps descriptors to spare: \(server.openDescriptorCount) open")
+                // The connections it did accept are served while it is saturated.
+                for index in 0..<5 {
+                    try clients[index].send("saturated \(index)")
+                    #expect(try clients[index].receiveText() == "saturated \(index)")
+                }
+                #expect(E2EStorm.isIdle(server), "the accept loop spins while out of descriptors")
+                try #require(server.isRunning, "the server exited; stderr: \(server.standardError.text)")
+
+                for client in clients { client.reset() }
+                clients.removeAll()
+                #expect(await E2EStorm.eventuallyAdmitted(server))
+                try #require(server.isRunning, "the server exited; stderr: \(server.standardError.text)")
+                #expect(server.stop() == 0)
+            }()
+            #expect(await E2EOwnDescriptors.areBack(to: baseline),
+                    "the test process's descriptors are not back: \(E2EOwnDescriptors.added(since: baseline))")
+        }
+
+        @Test func maxConnectionsOne_AndFractionalIdleTimeout_ApplyTogether() throws {
+            let server = try E2EServer.serve("echo", ["--max-connections", "1", "--idle-timeout", "0.3"])
             defer { server.stop() }
-
-            var clients: [E2EClient] = []
-            for _ in 0..<80 { clients.append(try server.connect()) }
-            #expect(server.openDescriptorCount <= 64)
-            #expect(E2EStorm.isIdle(server), "the accept loop spins while out of descriptors")
-            #expect(server.isRunning)
-
-            for client in clients { client.reset() }
-            clients.removeAll()
-            #expect(await E2EStorm.eventuallyAdmitted(server))
+            let first = try server.connect(framing: .raw)
+            let start = ContinuousClock.now
+            try first.send("one")
+            #expect(try first.receiveRaw(count: 3) == E2E.bytes("one"))
+            let second = try server.connect(framing: .raw)
+            #expect(second.isClosedByServer(timeout: .seconds(3)), "a second connection is over --max-connections 1")
+            // The first one, now silent, is closed by the idle timeout.
+            #expect(first.isClosedByServer(timeout: .seconds(5)))
+            #expect(ContinuousClock.now - start >= .milliseconds(250))
             #expect(server.stop() == 0)
+            #expect(server.standardError.wait(forText: "connection opened"),
+                    "without --quiet, connections are logged on stderr: \(server.standardError.text)")
         }
     }
 }
