@@ -3,6 +3,7 @@ import Framing
 import Services
 import Sockets
 import Testing
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc

@@ -4,6 +4,7 @@ import Logging
 import Services
 import Sockets
 import Testing
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc

@@ -3,6 +3,7 @@ import Framing
 @testable import Services
 import Sockets
 import Testing
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc

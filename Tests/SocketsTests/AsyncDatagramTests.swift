@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Sockets
 
 extension AsyncTests {
@@ -24,7 +25,7 @@ extension AsyncTests {
                 }
                 return received
             }
-            try await AsyncTest.onThread {
+            try await onThread {
                 for payload in burst { _ = try client.sendTo(payload, receiverAddress) }
                 _ = try client.sendTo(oversize, receiverAddress)
                 _ = try client.sendTo([UInt8](), receiverAddress)
@@ -44,10 +45,10 @@ extension AsyncTests {
             try await receiver.send(AsyncTest.bytes("reply"), to: clientAddress, deadline: AsyncTest.deadline())
             try await receiver.send([UInt8](), to: clientAddress, deadline: AsyncTest.deadline())
             client.timeout = .seconds(5)
-            let (reply, replySender) = try await AsyncTest.onThread { try client.recvFrom(100) }
+            let (reply, replySender) = try await onThread { try client.recvFrom(100) }
             #expect(reply == AsyncTest.bytes("reply"))
             #expect(replySender == receiverAddress)
-            let (empty, _) = try await AsyncTest.onThread { try client.recvFrom(100) }
+            let (empty, _) = try await onThread { try client.recvFrom(100) }
             #expect(empty.isEmpty)
 
             receiver.close()

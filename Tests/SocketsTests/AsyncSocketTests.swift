@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 @testable import Sockets
 
 #if canImport(Glibc)
@@ -150,9 +151,9 @@ extension AsyncTests {
         }
 
         @Test func connectToString_ReachesAUnixSocket() async throws {
-            let directory = try AsyncTemporaryDirectory()
+            let directory = try TemporaryDirectory()
             defer { directory.remove() }
-            let path = directory.path("s.sock")
+            let path = directory.file("s.sock")
             let (listener, _) = try AsyncTest.listener(on: "unix:\(path)")
             defer { listener.close() }
             let client = try await AsyncTest.withTimeout {
@@ -253,7 +254,7 @@ extension AsyncTests {
             old.close()
             let error = try await AsyncTest.failure(of: oldReader, within: .seconds(2))
             #expect((error as? SocketError)?.kind == .closed, "\(error)")
-            #expect(!AsyncTest.isOpen(number), "the number is released once the woken reader has returned")
+            #expect(!isOpen(number), "the number is released once the woken reader has returned")
 
             // A new socket gets the same number and registers anew.
             let (new, newPeer) = try AsyncTest.highPair()
@@ -310,7 +311,7 @@ struct AsyncSaturatedListener {
         let (listener, address) = try AsyncTest.listener(backlog: 0)
         self.listener = listener
         self.address = address
-        fillers = try await AsyncTest.onThread {
+        fillers = try await onThread {
             var fillers: [Socket] = []
             for _ in 0..<8 {
                 let probe = try Socket(.inet, .stream)
@@ -324,7 +325,7 @@ struct AsyncSaturatedListener {
                 }
             }
             fillers.forEach { $0.close() }
-            throw AsyncTestFailure("connects to a listener with backlog 0 never hung; cannot make a connect hang")
+            throw HarnessError("connects to a listener with backlog 0 never hung; cannot make a connect hang")
         }
     }
 
@@ -332,18 +333,4 @@ struct AsyncSaturatedListener {
         for filler in fillers { filler.close() }
         listener.close()
     }
-}
-
-/// A fresh directory under /tmp, for Unix socket paths.
-struct AsyncTemporaryDirectory {
-    let url: URL
-
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("sockets-async-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-
-    func remove() { try? FileManager.default.removeItem(at: url) }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Synchronization
 import Testing
+import TestSupport
 @testable import Sockets
 
 #if canImport(Glibc)
@@ -15,12 +16,6 @@ import Glibc
 /// opens descriptors must not run beside them.
 @Suite(.serialized, .timeLimit(.minutes(1)))
 enum AsyncTests {}
-
-/// A failure of a test's own harness: something did not happen in time.
-struct AsyncTestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
 
 /// Helpers for the async suites.
 enum AsyncTest {
@@ -45,7 +40,7 @@ enum AsyncTest {
                 race.start(continuation, timer: Task {
                     do { try await Task.sleep(for: limit) } catch { return }
                     operation.cancel()
-                    race.finish(.failure(AsyncTestFailure("\(what) did not finish within \(limit)")))
+                    race.finish(.failure(HarnessError("\(what) did not finish within \(limit)")))
                 })
                 Task { race.finish(await operation.result) }
             }
@@ -57,19 +52,6 @@ enum AsyncTest {
     /// A deadline `duration` from now.
     static func deadline(_ duration: Duration = .seconds(5)) -> ContinuousClock.Instant {
         .now + duration
-    }
-
-    /// Waits until `condition` holds, checking every few milliseconds; throws after `limit`.
-    static func eventually(
-        _ what: String, within limit: Duration = .seconds(5), _ condition: () throws -> Bool
-    ) async throws {
-        let end = ContinuousClock.now + limit
-        while try !condition() {
-            guard ContinuousClock.now < end else { throw AsyncTestFailure("\(what): not true within \(limit)") }
-            // Each hop makes the reactor go round its loop once more (and drop finished deadlines).
-            try await reactorBarrier()
-            try await Task.sleep(for: .milliseconds(5))
-        }
     }
 
     /// Returns once every job queued on the reactor before this call has run.
@@ -98,30 +80,9 @@ enum AsyncTest {
     ) async throws -> any Error {
         let result = try await withTimeout(limit, "the waiting task") { await task.result }
         switch result {
-        case .success(let value): throw AsyncTestFailure("expected an error, the task returned \(value)")
+        case .success(let value): throw HarnessError("expected an error, the task returned \(value)")
         case .failure(let error): return error
         }
-    }
-
-    /// Runs blocking code on its own thread, so it never holds one of the few threads
-    /// of the cooperative pool.
-    static func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            startThread { continuation.resume(with: Result { try body() }) }
-        }
-    }
-
-    /// Starts a plain POSIX thread running `body` (a Foundation `Thread` would create a
-    /// run loop with descriptors of its own, which would upset descriptor counts).
-    static func startThread(_ body: @escaping @Sendable () -> Void) {
-        let context = Unmanaged.passRetained(AsyncThreadBody(body)).toOpaque()
-        var thread = pthread_t()
-        let status = pthread_create(&thread, nil, { context in
-            Unmanaged<AsyncThreadBody>.fromOpaque(context!).takeRetainedValue().body()
-            return nil
-        }, context)
-        precondition(status == 0, "pthread_create failed: \(status)")
-        pthread_detach(thread)
     }
 
     // MARK: Cancellation
@@ -170,28 +131,12 @@ enum AsyncTest {
 
     // MARK: Descriptors
 
-    /// The descriptors open in this process (the entries of `/proc/self/fd`, without the
-    /// one used to list them), with what they point to.
+    /// The descriptors open in this process, with what they point to.
     ///
     /// Timerfds are left out: Dispatch, under `Task.sleep`, opens one per kind of timer on
     /// first use and keeps it, and nothing in Sockets makes one.
     static func openDescriptors() -> [Int32: String] {
-        guard let directory = opendir("/proc/self/fd") else { return [:] }
-        let listing = dirfd(directory)
-        var result: [Int32: String] = [:]
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) {
-                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            guard let fd = Int32(name), fd != listing else { continue }
-            var target = [CChar](repeating: 0, count: 256)
-            let length = readlink("/proc/self/fd/\(name)", &target, target.count - 1)
-            let description = length > 0
-                ? String(decoding: target[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self) : "?"
-            if description != "anon_inode:[timerfd]" { result[fd] = description }
-        }
-        closedir(directory)
-        return result
+        TestSupport.openDescriptors().filter { $0.value != "anon_inode:[timerfd]" }
     }
 
     /// The descriptors open now, to compare with at the end of a test.
@@ -226,9 +171,6 @@ enum AsyncTest {
                 sourceLocation: sourceLocation)
     }
 
-    /// Whether `fd` is open.
-    static func isOpen(_ fd: Int32) -> Bool { fcntl(fd, F_GETFD) != -1 }
-
     /// A connected Unix stream pair whose descriptors are the lowest free numbers at or
     /// above `floor` — far above what anything else in the process uses, so a test can
     /// rely on getting a just-released number back.
@@ -236,7 +178,7 @@ enum AsyncTest {
         let (first, second) = try Socket.pair()
         defer { first.close() }
         let high = fcntl(first.fileDescriptor, F_DUPFD_CLOEXEC, floor)
-        guard high >= 0 else { throw AsyncTestFailure("F_DUPFD failed: errno \(errno)") }
+        guard high >= 0 else { throw HarnessError("F_DUPFD failed: errno \(errno)") }
         return (try Socket(adopting: high), second)
     }
 
@@ -468,10 +410,4 @@ final class AsyncCounter: Sendable {
     private let count = Atomic<Int>(0)
     var value: Int { count.load(ordering: .acquiring) }
     func increment() { count.add(1, ordering: .acquiringAndReleasing) }
-}
-
-/// The closure a thread started by ``AsyncTest/startThread(_:)`` runs.
-final class AsyncThreadBody: Sendable {
-    let body: @Sendable () -> Void
-    init(_ body: @escaping @Sendable () -> Void) { self.body = body }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 @testable import Sockets
 
 extension AsyncTests {
@@ -22,7 +23,7 @@ extension AsyncTests {
             let offThread = AsyncCounter()
             let threads = 4, perThread = 2_500
             for _ in 0..<threads {
-                AsyncTest.startThread { [reactor] in
+                startThread { [reactor] in
                     for _ in 0..<perThread {
                         Task(executorPreference: reactor) {
                             if !Reactor.shared.isCurrentThread { offThread.increment() }
@@ -31,9 +32,10 @@ extension AsyncTests {
                     }
                 }
             }
-            try await AsyncTest.eventually("all \(threads * perThread) jobs ran", within: .seconds(10)) {
-                ran.value == threads * perThread
-            }
+            try #require(try await eventually(within: .seconds(10)) {
+                try await AsyncTest.reactorBarrier()
+                return ran.value == threads * perThread
+            }, "all \(threads * perThread) jobs ran")
             #expect(offThread.value == 0)
         }
 
@@ -79,9 +81,10 @@ extension AsyncTests {
             own.shutdown()
             let error = try await AsyncTest.failure(of: waiter)
             #expect((error as? SocketError)?.kind == .closed, "\(error)")
-            try await AsyncTest.eventually("the reactor thread \(threadID) has ended") {
-                !FileManager.default.fileExists(atPath: threadEntry)
-            }
+            try #require(try await eventually(within: .seconds(5)) {
+                try await AsyncTest.reactorBarrier()
+                return !FileManager.default.fileExists(atPath: threadEntry)
+            }, "the reactor thread \(threadID) has ended")
             let refused = #expect(throws: SocketError.self) { _ = try own.register(b.fileDescriptor) }
             #expect(refused?.kind == .closed)
             let ranOnIt = try await AsyncTest.withTimeout(.seconds(10), "a job after shutdown") {
@@ -105,9 +108,10 @@ extension AsyncTests {
                     return currentThreadID()
                 }.value
             }
-            try await AsyncTest.eventually("the reactor thread \(threadID) has ended") {
-                !FileManager.default.fileExists(atPath: "/proc/self/task/\(threadID)")
-            }
+            try #require(try await eventually(within: .seconds(5)) {
+                try await AsyncTest.reactorBarrier()
+                return !FileManager.default.fileExists(atPath: "/proc/self/task/\(threadID)")
+            }, "the reactor thread \(threadID) has ended")
             await AsyncTest.expectDescriptors(backTo: baseline)
         }
 
@@ -295,9 +299,10 @@ extension AsyncTests {
                 a.close()
                 b.close()
             }()
-            try await AsyncTest.eventually("the closed socket's registration is freed") {
-                registration == nil
-            }
+            try #require(try await eventually(within: .seconds(5)) {
+                try await AsyncTest.reactorBarrier()
+                return registration == nil
+            }, "the closed socket's registration is freed")
             await AsyncTest.expectDescriptors(backTo: baseline)
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 @testable import Sockets
 
 extension AsyncTests {
@@ -27,9 +28,10 @@ extension AsyncTests {
             }
             try #require(clients.count == clientCount)
             // All of them are open at once.
-            try await AsyncTest.eventually("the server holds \(clientCount) connections", within: .seconds(10)) {
-                harness.server.connectionCount == clientCount
-            }
+            try #require(try await eventually(within: .seconds(10)) {
+                try await AsyncTest.reactorBarrier()
+                return harness.server.connectionCount == clientCount
+            }, "the server holds \(clientCount) connections")
 
             let wrong = try await AsyncTest.withTimeout(.seconds(30), "\(clientCount) × \(rounds) round trips") { [reactor] in
                 try await withThrowingTaskGroup(of: Int.self) { group in
@@ -49,9 +51,10 @@ extension AsyncTests {
             #expect(wrong == 0, "\(wrong) echoes differed from what was sent")
 
             for client in clients { client.close() }
-            try await AsyncTest.eventually("every connection is closed", within: .seconds(10)) {
-                harness.server.connectionCount == 0
-            }
+            try #require(try await eventually(within: .seconds(10)) {
+                try await AsyncTest.reactorBarrier()
+                return harness.server.connectionCount == 0
+            }, "every connection is closed")
             try await harness.stop()
             await AsyncTest.expectDescriptors(backTo: baseline)
         }
@@ -126,7 +129,10 @@ extension AsyncTests {
             let refused = await #expect(throws: SocketError.self) { _ = try await AsyncTest.connect(to: harness.address) }
             #expect(refused?.kind == .connectionRefused)
             try await AsyncTest.expectClosedByPeer(idle)
-            try await AsyncTest.eventually("the idle connection is gone") { harness.server.connectionCount == 1 }
+            try #require(try await eventually(within: .seconds(5)) {
+                try await AsyncTest.reactorBarrier()
+                return harness.server.connectionCount == 1
+            }, "the idle connection is gone")
             #expect(!harness.hasFinished, "run() must wait for the request in flight")
 
             let openedAt = ContinuousClock.now
@@ -215,7 +221,10 @@ extension AsyncTests {
 
             // A freed slot is given to the next client.
             clients.removeFirst().close()
-            try await AsyncTest.eventually("the closed connection leaves the count") { harness.server.connectionCount == 4 }
+            try #require(try await eventually(within: .seconds(5)) {
+                try await AsyncTest.reactorBarrier()
+                return harness.server.connectionCount == 4
+            }, "the closed connection leaves the count")
             let seventh = try await AsyncTest.connect(to: harness.address)
             #expect(try await AsyncTest.roundTrip(seventh, AsyncTest.bytes("seventh")) == AsyncTest.bytes("seventh"))
             clients.append(seventh)
@@ -279,10 +288,11 @@ extension AsyncTests {
             let writing = Task(executorPreference: reactor) { try await flooder.write(flood) }
             let peek = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 1)
             defer { peek.deallocate() }
-            try await AsyncTest.eventually("the server is busy echoing to the flooder") {
+            try #require(try await eventually(within: .seconds(5)) {
+                try await AsyncTest.reactorBarrier()
                 if case .completed(let queued) = try flooder.tryRecv(into: peek, flags: .peek) { return queued >= 64 << 10 }
                 return false
-            }
+            }, "the server is busy echoing to the flooder")
             writing.cancel()
             _ = try await AsyncTest.withTimeout(.seconds(2), "the cancelled write") { await writing.result }
             flooder.close()
@@ -290,9 +300,10 @@ extension AsyncTests {
             // Leaves at once.
             try await AsyncTest.connect(to: harness.address).close()
 
-            try await AsyncTest.eventually("every vanished client's connection is closed") {
-                harness.server.connectionCount == 0
-            }
+            try #require(try await eventually(within: .seconds(5)) {
+                try await AsyncTest.reactorBarrier()
+                return harness.server.connectionCount == 0
+            }, "every vanished client's connection is closed")
             let fresh = try await AsyncTest.connect(to: harness.address)
             #expect(try await AsyncTest.roundTrip(fresh, AsyncTest.bytes("alive")) == AsyncTest.bytes("alive"))
             fresh.close()

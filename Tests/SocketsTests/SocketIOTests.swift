@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import Sockets
 
 #if canImport(Glibc)

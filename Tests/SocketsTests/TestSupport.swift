@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 import Sockets
 
 #if canImport(Glibc)
@@ -12,12 +13,6 @@ import Glibc
 /// A test that opens descriptors belongs inside this suite.
 @Suite(.serialized)
 enum SocketTests {}
-
-/// A failure of the test harness itself (a thread or process that did not finish in time).
-struct HarnessFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
 
 // MARK: - Addresses and connections
 
@@ -39,9 +34,6 @@ func requireLoopback(_ family: SocketFamily) throws {
 func loopback(_ family: SocketFamily, port: UInt16 = 0) -> SocketAddress {
     family == .inet6 ? .ipv6(.loopback, port: port) : .ipv4(.loopback, port: port)
 }
-
-/// The timeout given to every test socket, so that no wait is unbounded.
-let testTimeout: Duration = .seconds(10)
 
 /// A listening TCP socket on the loopback address of `family`, on a free port.
 func makeListener(_ family: SocketFamily = .inet, backlog: Int = 16) throws -> Socket {
@@ -91,7 +83,7 @@ func waitUntil(_ socket: Socket, polls events: Int16, timeout: Duration = testTi
     var entry = pollfd(fd: socket.fileDescriptor, events: events, revents: 0)
     let milliseconds = Int32(timeout.components.seconds * 1000)
     guard Glibc.poll(&entry, 1, milliseconds) == 1 else {
-        throw HarnessFailure("poll for events \(events) timed out after \(timeout)")
+        throw HarnessError("poll for events \(events) timed out after \(timeout)")
     }
 }
 
@@ -108,10 +100,10 @@ func waitForErrorOrHangUp(_ socket: Socket) throws { try waitUntil(socket, polls
 func acceptFromEither(_ first: Socket, _ second: Socket) throws -> Socket {
     var entries = [pollfd(fd: first.fileDescriptor, events: Int16(POLLIN), revents: 0),
                    pollfd(fd: second.fileDescriptor, events: Int16(POLLIN), revents: 0)]
-    guard Glibc.poll(&entries, 2, 10_000) > 0 else { throw HarnessFailure("no connection arrived") }
+    guard Glibc.poll(&entries, 2, 10_000) > 0 else { throw HarnessError("no connection arrived") }
     let ready = entries[0].revents != 0 ? first : second
     guard case .completed(let (socket, _)) = try ready.tryAccept() else {
-        throw HarnessFailure("poll said readable but accept would block")
+        throw HarnessError("poll said readable but accept would block")
     }
     return socket
 }
@@ -161,18 +153,8 @@ func measure(_ body: () throws -> Void) -> (Duration, SocketError?) {
 
 // MARK: - Descriptors
 
-/// The number of descriptors open in this process (the entries of `/proc/self/fd`,
-/// not counting the one used to list them).
-func openDescriptorCount() -> Int {
-    guard let directory = opendir("/proc/self/fd") else { return -1 }
-    defer { closedir(directory) }
-    var count = 0
-    while let entry = readdir(directory) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        if name != "." && name != ".." { count += 1 }
-    }
-    return count - 1
-}
+/// The number of descriptors open in this process.
+func openDescriptorCount() -> Int { openDescriptors().count }
 
 /// Whether `fd` is an open descriptor.
 func isOpen(_ fd: Int32) -> Bool {
@@ -190,25 +172,6 @@ func isNonBlocking(_ fd: Int32) -> Bool {
 }
 
 // MARK: - Files
-
-/// A fresh directory under /tmp for Unix socket paths; removed by ``remove()``.
-final class TemporaryDirectory {
-    let path: String
-
-    init() throws {
-        var template = Array("/tmp/sockets-tests-XXXXXX".utf8CString)
-        guard let created = mkdtemp(&template) else { throw HarnessFailure("mkdtemp failed") }
-        path = String(cString: created)
-    }
-
-    /// A path inside the directory.
-    func file(_ name: String) -> String { path + "/" + name }
-
-    /// Removes the directory and everything in it.
-    func remove() {
-        try? FileManager.default.removeItem(atPath: path)
-    }
-}
 
 /// A random abstract Unix socket name, unique to this test run.
 func uniqueAbstractName(_ label: String) -> [UInt8] {
@@ -243,7 +206,7 @@ final class BackgroundThread<Value: Sendable>: Sendable {
     func join(timeout: Duration = .seconds(15)) throws -> Value {
         let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
         guard finished.wait(timeout: .now() + seconds) == .success else {
-            throw HarnessFailure("background thread did not finish within \(timeout)")
+            throw HarnessError("background thread did not finish within \(timeout)")
         }
         finished.signal()
         return try state.withLock { $0.result! }.get()
@@ -263,7 +226,7 @@ final class BackgroundThread<Value: Sendable>: Sendable {
             }
             sched_yield()
         }
-        throw HarnessFailure("thread \(threadID) did not block in poll within \(timeout)")
+        throw HarnessError("thread \(threadID) did not block in poll within \(timeout)")
     }
 }
 

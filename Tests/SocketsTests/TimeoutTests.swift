@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import Sockets
 
 extension SocketTests {
@@ -186,7 +187,7 @@ extension SocketTests {
             for _ in 0..<10_000 {
                 if case .wouldBlock = try block.withUnsafeBytes({ try socket.trySend($0) }) { return }
             }
-            throw HarnessFailure("the send buffer never filled")
+            throw HarnessError("the send buffer never filled")
         }
     }
 }
