@@ -81,7 +81,7 @@ import Glibc
         }
         let service = ChatService(maximumQueuedBytes: 64 * 1024, patience: .seconds(60))
         let seen = try await ExecFilesHarness.withServer(service) { address in
-            try await ExecFilesHarness.onThread {
+            try await onThread {
                 var seen = Seen()
                 let talker = try Member(address)
                 seen.notices += try talker.receive(1)
@@ -122,7 +122,7 @@ import Glibc
         }
         let service = ChatService(maximumQueuedBytes: 64 * 1024, patience: .milliseconds(500))
         let seen = try await ExecFilesHarness.withServer(service) { address in
-            try await ExecFilesHarness.onThread {
+            try await onThread {
                 var seen = Seen()
                 let talker = try Member(address)
                 seen.notices += try talker.receive(1)

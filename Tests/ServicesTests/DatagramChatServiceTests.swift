@@ -2,6 +2,7 @@ import Foundation
 import Services
 import Sockets
 import Testing
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -38,9 +39,9 @@ import Glibc
     }
 
     @Test func handle_DropsAndCountsDatagrams_WhenAMemberDoesNotRead() async throws {
-        var template = Array((NSTemporaryDirectory() + "/chat-dgram-XXXXXX").utf8CString)
-        let directory = String(cString: try #require(template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }))
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let temporary = try TemporaryDirectory("chat-dgram")
+        defer { temporary.remove() }
+        let directory = temporary.path
         let socket = try Socket.bindDatagram(to: "unix:\(directory)/room")
         let room = SocketAddress.unix(path: directory + "/room")
         let service = DatagramChatService()

@@ -33,7 +33,7 @@ struct ExecServiceTests {
     /// Sends each request on one connection and returns the replies, in order.
     static func exchange(_ service: ExecService, _ requests: [ExecRequest]) async throws -> [Reply] {
         try await Harness.withServer(service) { address in
-            try await Harness.onThread {
+            try await onThread {
                 let client = try JSONHeaderTestClient(address)
                 return try requests.map { request in
                     try client.send(request)
@@ -86,7 +86,7 @@ struct ExecServiceTests {
     @Test("the connection serves several requests, pipelined ones included")
     func connection_ServesSeveralRequests() async throws {
         let replies = try await Harness.withServer(Self.service(allow: ["echo"])) { address in
-            try await Harness.onThread {
+            try await onThread {
                 let client = try JSONHeaderTestClient(address)
                 var bytes: [UInt8] = []
                 for word in ["one", "two", "three"] {
@@ -105,7 +105,7 @@ struct ExecServiceTests {
         let (otherWasFirst, slow) = try await Harness.withServer(
             Self.service(allow: ["sleep", "echo"], timeout: .seconds(3))
         ) { address in
-            try await Harness.onThread {
+            try await onThread {
                 let slowClient = try JSONHeaderTestClient(address)
                 try slowClient.send(ExecRequest(argv: ["sleep", "30"]))
                 let quickClient = try JSONHeaderTestClient(address)
@@ -181,7 +181,7 @@ struct ExecServiceTests {
     func token_IsChecked() async throws {
         let service = Self.service(allow: ["echo"], token: "s3cret")
         let outcomes = try await Harness.withServer(service) { address in
-            try await Harness.onThread {
+            try await onThread {
                 var outcomes: [(ExecResponse, Bool)] = []
                 for token in [nil, "wrong", "s3cret-but-longer", ""] as [String?] {
                     let client = try JSONHeaderTestClient(address)
@@ -206,7 +206,7 @@ struct ExecServiceTests {
     @Test("requests that cannot be understood get exit 2")
     func request_Malformed() async throws {
         let outcomes = try await Harness.withServer(Self.service(allow: ["echo"])) { address in
-            try await Harness.onThread {
+            try await onThread {
                 var outcomes: [(ExecResponse, Bool)] = []
                 for (header, body) in [("[1, 2]", ""), (#"{"argv": "echo"}"#, ""), (#"{"argv": ["echo"], "size": 2}"#, "hi"),
                                        (#"{"argv": ["echo"], "cmd": "echo"}"#, ""), ("not json", "")] {
@@ -263,7 +263,7 @@ struct ExecServiceTests {
         #expect(reply.header.exit == 124)
         #expect(reply.header.error == "timed out after 1.5 s")
         let group = try #require(Int32(reply.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)))
-        #expect(await Harness.eventually { Self.liveProcesses(inGroup: group).isEmpty })
+        #expect(await eventually(within: .seconds(5)) { Self.liveProcesses(inGroup: group).isEmpty })
     }
 
     @Test("a background grandchild does not outlive the request")
@@ -273,7 +273,7 @@ struct ExecServiceTests {
             ExecRequest(argv: ["sh", "-c", "echo $$; sleep 100 > /dev/null 2>&1 &"]))
         #expect(reply.header.exit == 0)
         let group = try #require(Int32(reply.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)))
-        #expect(await Harness.eventually { Self.liveProcesses(inGroup: group).isEmpty })
+        #expect(await eventually(within: .seconds(5)) { Self.liveProcesses(inGroup: group).isEmpty })
     }
 
     @Test("output past --max-output is dropped and marked truncated")
@@ -302,7 +302,7 @@ struct ExecServiceTests {
     @Test("seed protocol: raw command in, struct.pack('i')-framed stderr or stdout out")
     func seed_Exchange() async throws {
         let replies = try await Harness.withServer(Self.service(allow: ["echo", "ls"], wireProtocol: .seed)) { address in
-            try await Harness.onThread {
+            try await onThread {
                 let socket = try Socket(address.family, .stream)
                 socket.timeout = Harness.socketTimeout
                 defer { socket.close() }
@@ -325,7 +325,7 @@ struct ExecServiceTests {
     @Test("seed protocol: the program's messages name it as the client wrote it")
     func seed_Argv0IsTheProgramAsWritten() async throws {
         let reply = try await Harness.withServer(Self.service(allow: ["ls"], wireProtocol: .seed)) { address in
-            try await Harness.onThread {
+            try await onThread {
                 let socket = try Socket(address.family, .stream)
                 socket.timeout = Harness.socketTimeout
                 defer { socket.close() }
@@ -342,7 +342,7 @@ struct ExecServiceTests {
     @Test("seed framing is struct.pack('i'): 4 bytes, little-endian")
     func seed_FramingBytes() async throws {
         let bytes = try await Harness.withServer(Self.service(allow: ["echo"], wireProtocol: .seed)) { address in
-            try await Harness.onThread {
+            try await onThread {
                 let socket = try Socket(address.family, .stream)
                 socket.timeout = Harness.socketTimeout
                 defer { socket.close() }

@@ -18,13 +18,14 @@ struct FilesServiceTests {
         maximumSize: Int? = nil, readOnly: Bool = false, prepare: (String) throws -> Void = { _ in },
         _ body: @escaping @Sendable (SocketAddress, String) throws -> T
     ) async throws -> T {
-        let root = try Harness.makeTemporaryDirectory() + "/root"
-        defer { Harness.removeTree(String(root.dropLast(5))) }
+        let temporary = try TemporaryDirectory()
+        defer { temporary.remove() }
+        let root = temporary.file("root")
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: false)
         try prepare(root)
         let service = try FilesService(root: root, maximumSize: maximumSize, readOnly: readOnly)
         return try await Harness.withServer(service) { address in
-            try await Harness.onThread { try body(address, root) }
+            try await onThread { try body(address, root) }
         }
     }
 
@@ -37,7 +38,7 @@ struct FilesServiceTests {
 
     @Test("put, list and get round trip, a 20 MiB file included, on one connection")
     func roundTrip() async throws {
-        let big = Harness.bytes(count: 20 * 1024 * 1024, seed: 7)
+        let big = bytePattern(count: 20 * 1024 * 1024, seed: 7)
         let (put, list, small, large, onDisk) = try await Self.withFiles { address, root in
             let client = try JSONHeaderTestClient(address)
             var puts: [FilesResponse] = []
@@ -83,7 +84,7 @@ struct FilesServiceTests {
     func put_Pipelined() async throws {
         let replies = try await Self.withFiles { address, _ in
             let client = try JSONHeaderTestClient(address)
-            let bytes = Harness.bytes(count: 100_000)
+            let bytes = bytePattern(count: 100_000)
             var wire: [UInt8] = []
             for header in [
                 try JSONHeaderMessage(header: FilesRequest(op: "put", name: "p", size: bytes.count, sha256: ContentHasher.digest(bytes))).header,
@@ -104,7 +105,7 @@ struct FilesServiceTests {
     func put_ChecksumMismatch() async throws {
         let (reply, list, contents) = try await Self.withFiles { address, root in
             let client = try JSONHeaderTestClient(address)
-            let bytes = Harness.bytes(count: 300_000)
+            let bytes = bytePattern(count: 300_000)
             try client.send(FilesRequest(op: "put", name: "bad", size: bytes.count, sha256: ContentHasher.digest([1, 2, 3])), body: bytes)
             let reply = try client.receive(FilesResponse.self).header
             try client.send(FilesRequest(op: "list"))
@@ -120,7 +121,7 @@ struct FilesServiceTests {
     func put_ShortBodyThenDisconnect() async throws {
         let (whileUploading, listed, afterwards) = try await Self.withFiles { address, root in
             let uploader = try JSONHeaderTestClient(address)
-            let bytes = Harness.bytes(count: 1024 * 1024)
+            let bytes = bytePattern(count: 1024 * 1024)
             var wire: [UInt8] = []
             try LengthPrefixedEncoder(.length).encode(
                 try JSONHeaderMessage(header: FilesRequest(op: "put", name: "partial", size: bytes.count, sha256: ContentHasher.digest(bytes))).header,
@@ -215,8 +216,9 @@ struct FilesServiceTests {
 
     @Test("a put over a symlink replaces the link, never its target")
     func names_PutReplacesSymlink() async throws {
-        let outsideFile = try Harness.makeTemporaryDirectory()
-        defer { Harness.removeTree(outsideFile) }
+        let outside = try TemporaryDirectory()
+        defer { outside.remove() }
+        let outsideFile = outside.path
         try Data("untouched".utf8).write(to: URL(fileURLWithPath: outsideFile + "/victim"))
         let (reply, isLink) = try await Self.withFiles(prepare: { root in
             try FileManager.default.createSymbolicLink(atPath: root + "/link", withDestinationPath: outsideFile + "/victim")
@@ -242,7 +244,7 @@ struct FilesServiceTests {
             try Data("kept".utf8).write(to: URL(fileURLWithPath: root + "/kept"))
         }) { address, root in
             let client = try JSONHeaderTestClient(address)
-            let bytes = Harness.bytes(count: 70_000)
+            let bytes = bytePattern(count: 70_000)
             try client.send(FilesRequest(op: "put", name: "new", size: bytes.count, sha256: ContentHasher.digest(bytes)), body: bytes)
             let put = try client.receive(FilesResponse.self).header
             try client.send(FilesRequest(op: "get", name: "kept"))
@@ -257,7 +259,7 @@ struct FilesServiceTests {
     func maxSize_RefusesLargePut() async throws {
         let (atLimit, over, closed, contents) = try await Self.withFiles(maximumSize: 1000) { address, root in
             let client = try JSONHeaderTestClient(address)
-            let fits = Harness.bytes(count: 1000)
+            let fits = bytePattern(count: 1000)
             try client.send(FilesRequest(op: "put", name: "fits", size: fits.count, sha256: ContentHasher.digest(fits)), body: fits)
             let atLimit = try client.receive(FilesResponse.self).header
             try client.send(FilesRequest(op: "put", name: "over", size: 1001, sha256: ContentHasher.digest([])))

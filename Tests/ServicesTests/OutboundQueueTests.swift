@@ -5,16 +5,6 @@ import TestSupport
 
 /// `OutboundQueue`: producers wait for space with a deadline; one consumer takes batches.
 @Suite struct OutboundQueueTests {
-    /// Polls `condition` until it holds or two seconds pass (for state another task changes).
-    private func eventually(_ condition: () -> Bool) async -> Bool {
-        let deadline = ContinuousClock.now + .seconds(2)
-        while !condition() {
-            if ContinuousClock.now >= deadline { return false }
-            try? await Task.sleep(for: .milliseconds(5))
-        }
-        return true
-    }
-
     /// A queue with 11 units queued, over its bound of 10.
     private func overTheBound(patience: Duration) async throws -> OutboundQueue<String> {
         let queue = OutboundQueue<String>(limit: 10, patience: patience)
@@ -38,7 +28,7 @@ import TestSupport
     @Test func send_WaitsWhileOverTheBound_AndQueues_WhenTheConsumerFreesSpace() async throws {
         let queue = try await overTheBound(patience: .seconds(60))
         let producer = Task { try await queue.send("next", size: 1) }
-        #expect(await eventually { queue.waitingProducerCount == 1 })
+        #expect(await eventually(within: .seconds(2)) { queue.waitingProducerCount == 1 })
 
         var batch: [String] = []
         #expect(try await queue.nextBatch(into: &batch))
@@ -54,7 +44,7 @@ import TestSupport
     @Test func send_ResumesEveryWaitingProducer_WhenSpaceFrees() async throws {
         let queue = try await overTheBound(patience: .seconds(60))
         let producers = (0..<3).map { index in Task { try await queue.send("p\(index)", size: 1) } }
-        #expect(await eventually { queue.waitingProducerCount == 3 })
+        #expect(await eventually(within: .seconds(2)) { queue.waitingProducerCount == 3 })
 
         var batch: [String] = []
         #expect(try await queue.nextBatch(into: &batch))
@@ -93,7 +83,7 @@ import TestSupport
     @Test func send_ThrowsCancellationError_WhenTheTaskIsCancelledWhileWaiting() async throws {
         let queue = try await overTheBound(patience: .seconds(60))
         let producer = Task { try await queue.send("cancelled", size: 1) }
-        #expect(await eventually { queue.waitingProducerCount == 1 })
+        #expect(await eventually(within: .seconds(2)) { queue.waitingProducerCount == 1 })
         let cancelledAt = ContinuousClock.now
         producer.cancel()
         await #expect(throws: CancellationError.self) { try await producer.value }
@@ -126,7 +116,7 @@ import TestSupport
     @Test func finish_WakesWaitingProducers_AndTheConsumerDrainsWhatIsQueued() async throws {
         let queue = try await overTheBound(patience: .seconds(60))
         let producer = Task { try await queue.send("waiting", size: 1) }
-        #expect(await eventually { queue.waitingProducerCount == 1 })
+        #expect(await eventually(within: .seconds(2)) { queue.waitingProducerCount == 1 })
         queue.finish()
         #expect(try await producer.value == .closed)
         #expect(try await queue.send("after", size: 1) == .closed)
@@ -150,7 +140,7 @@ import TestSupport
     @Test func close_DropsWhatIsQueued_AndWakesEveryone() async throws {
         let queue = try await overTheBound(patience: .seconds(60))
         let producer = Task { try await queue.send("waiting", size: 1) }
-        #expect(await eventually { queue.waitingProducerCount == 1 })
+        #expect(await eventually(within: .seconds(2)) { queue.waitingProducerCount == 1 })
         queue.close()
         #expect(try await producer.value == .closed)
         var batch: [String] = []
