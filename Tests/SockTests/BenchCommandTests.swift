@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import Sockets
 
 extension E2ESuite {
@@ -78,7 +79,7 @@ extension E2ESuite {
         }
 
         @Test func bench_SaysTheConnectionWasRefused_AndTheRealElapsedTime_WhenNothingListens() throws {
-            let closed = try E2EClosedPort()
+            let closed = try ClosedPort()
 
             let result = try E2ERun.sock(["bench", "127.0.0.1:\(closed.port)", "--duration", "1", "--warmup", "0"])
             #expect(result.status == 1)
@@ -89,7 +90,7 @@ extension E2ESuite {
         }
 
         @Test func benchJSON_SaysTheCauseOnStderr_AndKeepsStdoutOneObject() throws {
-            let closed = try E2EClosedPort()
+            let closed = try ClosedPort()
 
             let result = try E2ERun.sock([
                 "bench", "127.0.0.1:\(closed.port)", "--connections", "3", "--duration", "1", "--warmup", "0", "--json",

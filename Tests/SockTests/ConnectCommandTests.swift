@@ -96,7 +96,7 @@ extension E2ESuite {
         }
 
         @Test func connect_PrintsOneLine_WhenConnectionRefused() throws {
-            let closed = try E2EClosedPort()
+            let closed = try ClosedPort()
 
             let result = try E2ERun.sock(["connect", "127.0.0.1:\(closed.port)"], input: "hello\n")
             #expect(result.status != 0)

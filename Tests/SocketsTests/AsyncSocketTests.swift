@@ -124,7 +124,9 @@ extension AsyncTests {
         }
 
         @Test func connect_ThrowsConnectionRefused_WithTheAddress() async throws {
-            let address = try AsyncTest.closedPort()
+            let closed = try ClosedPort()
+            defer { closed.close() }
+            let address = SocketAddress.ipv4(.loopback, port: closed.port)
             let error = try await AsyncTest.withTimeout {
                 await #expect(throws: SocketError.self) { _ = try await AsyncTest.connect(to: address) }
             }

@@ -190,13 +190,6 @@ enum AsyncTest {
         return (socket, try socket.localAddress())
     }
 
-    /// An address on which nothing listens: a port just bound and released.
-    static func closedPort() throws -> SocketAddress {
-        let (socket, address) = try listener()
-        socket.close()
-        return address
-    }
-
     /// Connects an async client, bounded by a deadline.
     static func connect(to address: SocketAddress, within limit: Duration = .seconds(5)) async throws -> Socket {
         let socket = try Socket(address.family, .stream)

@@ -136,7 +136,9 @@ extension SocketTests {
         // MARK: failures
 
         @Test func connect_ThrowsConnectionRefused_WithTheExactMessage() throws {
-            let port = try closedPort()
+            let closed = try ClosedPort()
+            defer { closed.close() }
+            let port = closed.port
             let socket = try Socket()
             defer { socket.close() }
             socket.timeout = testTimeout
@@ -150,7 +152,9 @@ extension SocketTests {
 
         @Test func connect_ThrowsConnectionRefused_OverIPv6() throws {
             try requireLoopback(.inet6)
-            let port = try closedPort(.inet6)
+            let closed = try ClosedPort(ipv6: true)
+            defer { closed.close() }
+            let port = closed.port
             let socket = try Socket(.inet6, .stream)
             defer { socket.close() }
             socket.timeout = testTimeout
@@ -159,7 +163,9 @@ extension SocketTests {
         }
 
         @Test func connect_ThrowsConnectionRefused_InBlockingModeWithoutTimeout() throws {
-            let port = try closedPort()
+            let closed = try ClosedPort()
+            defer { closed.close() }
+            let port = closed.port
             let socket = try Socket()
             defer { socket.close() }
             let connecting = BackgroundThread { measure { try socket.connect(to: .ipv4(.loopback, port: port)) } }
@@ -276,7 +282,9 @@ extension SocketTests {
         }
 
         @Test func connectEx_ReturnsTheErrorInsteadOfThrowing() throws {
-            let port = try closedPort()
+            let closed = try ClosedPort()
+            defer { closed.close() }
+            let port = closed.port
             let socket = try Socket()
             defer { socket.close() }
             socket.timeout = testTimeout
@@ -312,7 +320,9 @@ extension SocketTests {
         /// peer's reset is queued on the socket, which connect holds locked, and handled only
         /// once the call returns. So the refusal is always left in `SO_ERROR`.
         @Test func startConnect_ReportsRefusal_ThroughPendingErrorOnce() throws {
-            let port = try closedPort()
+            let closed = try ClosedPort()
+            defer { closed.close() }
+            let port = closed.port
             let socket = try Socket()
             defer { socket.close() }
             guard case .wouldBlock = try socket.startConnect(to: .ipv4(.loopback, port: port)) else {
@@ -517,12 +527,14 @@ extension SocketTests {
             let listener = try makeListener()
             defer { listener.close() }
             let good = try listener.localAddress()
-            let bad = SocketAddress.ipv4(.loopback, port: try closedPort())
+            let closed = (try ClosedPort(), try ClosedPort())
+            defer { closed.0.close(); closed.1.close() }
+            let bad = SocketAddress.ipv4(.loopback, port: closed.0.port)
             let client = try Socket.connect(to: [bad, good], timeout: testTimeout)
             defer { client.close() }
             #expect(try client.peerAddress() == good)
 
-            let other = SocketAddress.ipv4(.loopback, port: try closedPort())
+            let other = SocketAddress.ipv4(.loopback, port: closed.1.port)
             let error = expectSocketError(.connectionRefused) { _ = try Socket.connect(to: [bad, other]) }
             #expect(error?.address == bad, "the first attempt's error")
 

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import Sockets
 import SystemPackage
 
@@ -126,7 +127,9 @@ extension SocketTests {
         /// A non-blocking loopback connect always answers `EINPROGRESS` on Linux (the reset is
         /// handled after the call returns), so the refusal is always waiting in `SO_ERROR`.
         @Test func error_HoldsTheOutcomeOfAFailedConnect() throws {
-            let port = try closedPort()
+            let closed = try ClosedPort()
+            defer { closed.close() }
+            let port = closed.port
             let socket = try Socket()
             defer { socket.close() }
             guard case .wouldBlock = try socket.startConnect(to: .ipv4(.loopback, port: port)) else {

@@ -69,14 +69,6 @@ func streamPair(_ family: SocketFamily) throws -> (Socket, Socket) {
     family == .unix ? try unixPair() : try tcpPair(family)
 }
 
-/// A port on 127.0.0.1 that nobody listens on: bound once, then closed.
-func closedPort(_ family: SocketFamily = .inet) throws -> UInt16 {
-    let socket = try Socket(family, .stream)
-    defer { socket.close() }
-    try socket.bind(to: loopback(family))
-    return try #require(socket.localAddress().port)
-}
-
 /// Waits up to `timeout` until poll reports `events` on `socket`; an error or a hang-up
 /// also ends the wait (with no events at all, only they do).
 func waitUntil(_ socket: Socket, polls events: Int16, timeout: Duration = testTimeout) throws {
