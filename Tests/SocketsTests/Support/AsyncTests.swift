@@ -128,14 +128,6 @@ enum AsyncTest {
 
     // MARK: Descriptors
 
-    /// The descriptors open in this process, with what they point to.
-    ///
-    /// Timerfds are left out: Dispatch, under `Task.sleep`, opens one per kind of timer on
-    /// first use and keeps it, and nothing in Sockets makes one.
-    static func openDescriptors() -> [Int32: String] {
-        TestSupport.openDescriptors().filter { $0.value != "anon_inode:[timerfd]" }
-    }
-
     /// The descriptors open now, to compare with at the end of a test.
     ///
     /// Starts first what creates descriptors of its own on first use and keeps them: the
@@ -143,7 +135,7 @@ enum AsyncTest {
     static func descriptorBaseline() async throws -> [Int32: String] {
         try await reactorBarrier()
         try? await Task.sleep(for: .milliseconds(1))
-        return openDescriptors()
+        return openDescriptors(includingTimers: false)
     }
 
     /// Waits (bounded) until the process has exactly as many descriptors open as at
@@ -152,12 +144,8 @@ enum AsyncTest {
         backTo baseline: [Int32: String], within limit: Duration = .seconds(5),
         sourceLocation: SourceLocation = #_sourceLocation
     ) async {
-        let end = ContinuousClock.now + limit
-        var open = openDescriptors()
-        while open.count != baseline.count && ContinuousClock.now < end {
-            try? await Task.sleep(for: .milliseconds(10))
-            open = openDescriptors()
-        }
+        _ = await eventually(within: limit) { openDescriptors(includingTimers: false).count == baseline.count }
+        let open = openDescriptors(includingTimers: false)
         func describe(_ entries: [Int32: String]) -> String {
             entries.sorted { $0.key < $1.key }.map { "\($0.key)→\($0.value)" }.joined(separator: " ")
         }
