@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 
 @testable import Services
 
@@ -66,22 +67,10 @@ struct ProcessGroupReaperTests {
     }
 
     @Test("the holder keeps no descriptor of ours open")
-    func holder_ClosesInheritedDescriptors() throws {
+    func holder_ClosesInheritedDescriptors() async throws {
         let reaper = try ProcessGroupReaper()
         defer { _ = reaper.finish() }
-        var entries: [String] = []
-        for _ in 0..<500 {
-            if let directory = opendir("/proc/\(reaper.groupID)/fd") {
-                entries = []
-                while let entry = readdir(directory) {
-                    let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-                    if name != "." && name != ".." { entries.append(name) }
-                }
-                closedir(directory)
-                if entries.isEmpty { break }
-            }
-            usleep(2000)
-        }
-        #expect(entries.isEmpty)
+        #expect(await eventually(within: .seconds(1)) { openDescriptors(ofProcess: reaper.groupID).isEmpty },
+                "the holder has open: \(openDescriptors(ofProcess: reaper.groupID))")
     }
 }
