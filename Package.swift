@@ -92,6 +92,7 @@ let package = Package(
             name: "FramingTests",
             dependencies: [
                 "Framing",
+                "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),

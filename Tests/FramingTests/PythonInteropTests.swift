@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 @testable import Framing
 
@@ -7,21 +8,9 @@ import Testing
 @Suite struct PythonInteropTests {
     /// Runs `python3 -c script` with `input` on its standard input; returns its standard output.
     static func runPython(_ script: String, input: [UInt8] = []) throws -> [UInt8] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script]
-        let standardInput = Pipe()
-        let standardOutput = Pipe()
-        process.standardInput = standardInput
-        process.standardOutput = standardOutput
-        try process.run()
-        // The scripts read all their input before they write: no pipe can fill up.
-        try standardInput.fileHandleForWriting.write(contentsOf: input)
-        try standardInput.fileHandleForWriting.close()
-        let output = standardOutput.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "python3 failed")
-        return [UInt8](output)
+        let result = try ChildProcess.run("/usr/bin/env", ["python3", "-c", script], input: input)
+        #expect(result.status == 0, "python3 failed: \(result.standardError)")
+        return result.standardOutput
     }
 
     /// The messages both sides build: empty, ASCII, UTF-8, binary, and line-end bytes.

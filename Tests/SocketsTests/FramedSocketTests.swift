@@ -1,7 +1,7 @@
-import Foundation
 import Framing
 import Sockets
 import Testing
+import TestSupport
 
 /// Messages under a framing on blocking and async sockets (the sticky-packet fix).
 @Suite struct FramedSocketTests {
@@ -25,9 +25,7 @@ import Testing
         let listener = try Socket.listen(on: "127.0.0.1:0")
         defer { listener.close() }
         let port = try #require(try listener.localAddress().port)
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = ["python3", "-c", """
+        let python = try ChildProcess("/usr/bin/env", ["python3", "-c", """
             import socket, struct, sys
             s = socket.create_connection(('127.0.0.1', \(port)))
             s.settimeout(5)
@@ -39,9 +37,8 @@ import Testing
             n = struct.unpack('i', data[:4])[0]
             reply = data[4:4 + n].upper()
             s.sendall(struct.pack('i', len(reply)) + reply)
-            """]
-        try python.run()
-        defer { python.waitUntilExit() }
+            """])
+        defer { python.waitForExit() }
         listener.timeout = .seconds(10)
         let (connection, _) = try listener.accept()
         defer { connection.close() }
