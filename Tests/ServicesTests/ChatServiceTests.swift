@@ -18,7 +18,7 @@ import Glibc
 
         init(_ address: SocketAddress) throws {
             socket = try Socket(address.family, .stream)
-            socket.timeout = ExecFilesHarness.socketTimeout
+            socket.timeout = testTimeout
             try socket.connect(to: address)
         }
 

@@ -5,9 +5,6 @@ import Sockets
 /// Helpers of the exec and files suites: a service on an in-process ``Server``; their
 /// clients are ``JSONHeaderTestClient``s, run on threads of their own.
 enum ExecFilesHarness {
-    /// The timeout of every client socket, so that no wait is unbounded.
-    static let socketTimeout: Duration = .seconds(10)
-
     /// Runs `service` on a server listening on `address` (a free loopback port by
     /// default), calls `body` with the address clients connect to, then shuts it down.
     static func withServer<T: Sendable>(

@@ -304,7 +304,7 @@ struct ExecServiceTests {
         let replies = try await Harness.withServer(Self.service(allow: ["echo", "ls"], wireProtocol: .seed)) { address in
             try await onThread {
                 let socket = try Socket(address.family, .stream)
-                socket.timeout = Harness.socketTimeout
+                socket.timeout = testTimeout
                 defer { socket.close() }
                 try socket.connect(to: address)
                 var decoder = LengthPrefixedDecoder(.seed)
@@ -327,7 +327,7 @@ struct ExecServiceTests {
         let reply = try await Harness.withServer(Self.service(allow: ["ls"], wireProtocol: .seed)) { address in
             try await onThread {
                 let socket = try Socket(address.family, .stream)
-                socket.timeout = Harness.socketTimeout
+                socket.timeout = testTimeout
                 defer { socket.close() }
                 try socket.connect(to: address)
                 var decoder = LengthPrefixedDecoder(.seed)
@@ -344,7 +344,7 @@ struct ExecServiceTests {
         let bytes = try await Harness.withServer(Self.service(allow: ["echo"], wireProtocol: .seed)) { address in
             try await onThread {
                 let socket = try Socket(address.family, .stream)
-                socket.timeout = Harness.socketTimeout
+                socket.timeout = testTimeout
                 defer { socket.close() }
                 try socket.connect(to: address)
                 try socket.sendAll(Array("echo hi".utf8))

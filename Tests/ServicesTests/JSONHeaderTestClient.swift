@@ -10,7 +10,7 @@ final class JSONHeaderTestClient {
 
     init(_ address: SocketAddress) throws {
         socket = try Socket(address.family, .stream)
-        socket.timeout = ExecFilesHarness.socketTimeout
+        socket.timeout = testTimeout
         try socket.connect(to: address)
     }
 
