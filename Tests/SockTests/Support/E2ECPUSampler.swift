@@ -8,6 +8,7 @@ import Glibc
 /// Samples a process's CPU time (`/proc/PID/stat`, clock ticks) every 20 ms on a
 /// thread of its own, to tell how much it used between two instants.
 final class E2ECPUSampler: @unchecked Sendable {
+    // @unchecked: `samples` and `running` are only touched with `lock` held.
     private let lock = NSLock()
     private var samples: [(at: ContinuousClock.Instant, ticks: Int)] = []
     private var running = true

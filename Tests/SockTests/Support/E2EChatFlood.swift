@@ -35,6 +35,7 @@ enum E2EChatFlood {
 
 /// Sends `bursts` bursts of the flood, then the line `done`, from a thread of its own.
 final class E2EChatFloodSender: @unchecked Sendable {
+    // @unchecked: `failure` is only touched with `lock` held.
     private let finished = Latch<Void>()
     private let lock = NSLock()
     private var failure: (any Error)?
@@ -61,6 +62,7 @@ final class E2EChatFloodSender: @unchecked Sendable {
 /// A member that reads the room on a thread of its own: checks that `sender`'s flood
 /// lines all arrive in order, and notes when each arrives, until `sender: done`.
 final class E2EChatFloodReader: @unchecked Sendable {
+    // @unchecked: `report` is only touched with `lock` held.
     /// What the member received.
     struct Report {
         /// How many flood lines arrived, all in order.

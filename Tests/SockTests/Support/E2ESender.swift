@@ -5,6 +5,7 @@ import TestSupport
 /// Sends bytes from a thread of its own, so a test can read the replies meanwhile
 /// (a big payload would otherwise fill both directions' buffers and deadlock).
 final class E2ESender: @unchecked Sendable {
+    // @unchecked: `error` is only touched with `failure` held.
     private let done = Latch<Void>()
     private let failure = NSLock()
     private var error: (any Error)?
