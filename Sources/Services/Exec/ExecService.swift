@@ -211,6 +211,6 @@ extension Duration {
     var formattedSeconds: String {
         let (seconds, attoseconds) = components
         guard attoseconds != 0 else { return "\(seconds) s" }
-        return "\(Double(seconds) + Double(attoseconds) / 1e18) s"
+        return "\(secondsValue) s"
     }
 }

@@ -51,7 +51,7 @@ public struct Connection: Sendable {
 }
 
 /// What the server tracks per open connection.
-final class ConnectionState: Sendable {
+final class ConnectionState: StreamActivity {
     let socket: Socket
     let lastActive = Atomic<Int64>(Syscall.coarseMonotonicMilliseconds())
     let idledOut = Atomic<Bool>(false)
@@ -61,7 +61,7 @@ final class ConnectionState: Sendable {
     }
 
     @inline(__always)
-    func touch() {
+    package func touch() {
         lastActive.store(Syscall.coarseMonotonicMilliseconds(), ordering: .relaxed)
     }
 }

@@ -185,7 +185,7 @@ public final class Server: Sendable {
     }
 
     private func closeIdleConnections(after idleTimeout: Duration) async {
-        let limit = idleTimeout.components.seconds * 1000 + idleTimeout.components.attoseconds / 1_000_000_000_000_000
+        let limit = idleTimeout.wholeMilliseconds
         let interval = min(max(idleTimeout / 8, .milliseconds(20)), .seconds(1))
         while !Task.isCancelled {
             try? await Task.sleep(for: interval)
