@@ -42,7 +42,7 @@ struct ChatCommand: ParsableCommand {
         let colour = isatty(STDOUT_FILENO) == 1
         var decoder = LineDecoder()
         do {
-            while let message = try socket.receiveMessage(&decoder) {
+            while let message = try socket.recvMessage(&decoder) {
                 let text = String(decoding: message, as: UTF8.self)
                 let notice = text.hasPrefix("* ") || text.hasPrefix("! ")
                 print(colour && notice ? "\u{1B}[2m\(text)\u{1B}[0m" : text)

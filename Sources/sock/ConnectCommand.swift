@@ -45,7 +45,7 @@ struct ConnectCommand: ParsableCommand {
         var received = false
         var reset = false
         do {
-            while let message = try socket.receiveMessage(&decoder) {
+            while let message = try socket.recvMessage(&decoder) {
                 received = true
                 FileHandle.standardOutput.write(Data(framing == .raw ? message : message + [0x0A]))
             }

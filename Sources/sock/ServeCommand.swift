@@ -36,7 +36,7 @@ struct ServeCommand: AsyncParsableCommand {
     var framing: Framing?
 
     @Option(help: "Past this many open connections, new ones are closed at once.")
-    var maxConnections = 10_000
+    var maximumConnections = 10_000
 
     @Option(help: "Close a connection silent for this many seconds.")
     var idleTimeout: Double = 300
@@ -89,7 +89,7 @@ struct ServeCommand: AsyncParsableCommand {
         if service != .files, let (name, _) = filesOptions.first(where: \.1) {
             throw ValidationError("\(name) is a files option; \(service.rawValue) does not take it")
         }
-        guard maxConnections > 0 else { throw ValidationError("--max-connections must be positive") }
+        guard maximumConnections > 0 else { throw ValidationError("--max-connections must be positive") }
         guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be positive") }
     }
 
@@ -116,7 +116,7 @@ struct ServeCommand: AsyncParsableCommand {
             service = GracefulService(Server(
                 listeners: [listener],
                 configuration: ServerConfiguration(
-                    maxConnections: maxConnections, idleTimeout: .milliseconds(Int64(idleTimeout * 1000))),
+                    maximumConnections: maximumConnections, idleTimeout: .milliseconds(Int64(idleTimeout * 1000))),
                 logger: logger,
                 handler: handler.serve))
         }

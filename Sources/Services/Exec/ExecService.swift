@@ -165,11 +165,11 @@ public struct ExecService: StreamService {
         }
 
         init(_ result: CommandResult, timeout: Duration) {
-            exitCode = result.timedOut ? ExecResponse.timedOutExit : result.exitCode
+            exitCode = result.isTimedOut ? ExecResponse.timedOutExit : result.exitCode
             standardOutput = result.standardOutput
             standardError = result.standardError
-            truncated = result.truncated
-            error = result.timedOut ? "timed out after \(timeout.formattedSeconds)" : nil
+            truncated = result.isTruncated
+            error = result.isTimedOut ? "timed out after \(timeout.formattedSeconds)" : nil
         }
     }
 

@@ -5,7 +5,7 @@ import Synchronization
 /// every connection concurrently in its own child task on the reactor.
 ///
 /// It survives its clients: a handler's error closes that connection only; past
-/// ``ServerConfiguration/maxConnections`` new connections are closed at once; idle
+/// ``ServerConfiguration/maximumConnections`` new connections are closed at once; idle
 /// connections are closed; running out of descriptors makes the accept loop back off
 /// and retry instead of spinning or exiting. ``shutdown()`` stops accepting, lets
 /// connections finish within the grace period, then closes the rest (the `Services`
@@ -122,7 +122,7 @@ public final class Server: Sendable {
                 }
                 let state = ConnectionState(socket: socket)
                 let admitted = connections.withLock { open in
-                    guard open.count < configuration.maxConnections else { return false }
+                    guard open.count < configuration.maximumConnections else { return false }
                     open[ObjectIdentifier(state)] = state
                     return true
                 }

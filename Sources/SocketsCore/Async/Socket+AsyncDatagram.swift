@@ -12,16 +12,16 @@ import SocketsSystem
 public struct Datagram: Sendable, Hashable {
     /// The payload (at most the receiver's maximum size).
     public var bytes: [UInt8]
-    /// The sender.
-    public var sender: SocketAddress
+    /// The sender's address (Python: the `address` of `recvfrom`).
+    public var address: SocketAddress
     /// Whether the datagram was longer than the maximum size and was cut.
-    public var truncated: Bool
+    public var isTruncated: Bool
 
     /// Creates a datagram.
-    public init(bytes: [UInt8], sender: SocketAddress, truncated: Bool = false) {
+    public init(bytes: [UInt8], address: SocketAddress, isTruncated: Bool = false) {
         self.bytes = bytes
-        self.sender = sender
-        self.truncated = truncated
+        self.address = address
+        self.isTruncated = isTruncated
     }
 }
 
@@ -34,7 +34,7 @@ extension Socket {
     /// Python asyncio: `await loop.sock_recvfrom_into(sock, buf)`.
     public func receive(
         into buffer: UnsafeMutableRawBufferPointer, deadline: ContinuousClock.Instant? = nil
-    ) async throws -> (count: Int, address: SocketAddress, truncated: Bool) {
+    ) async throws -> (count: Int, address: SocketAddress, isTruncated: Bool) {
         guard descriptor.acquire() else { throw SocketError(.closed, operation: "recvfrom") }
         defer { descriptor.release() }
         let registration = try registration()
@@ -74,7 +74,7 @@ extension Socket {
     /// The datagrams arriving on this socket, received in batches with `recvmmsg`.
     ///
     /// - Parameters:
-    ///   - maximumSize: Longer datagrams are cut and marked ``Datagram/truncated``.
+    ///   - maximumSize: Longer datagrams are cut and marked ``Datagram/isTruncated``.
     ///   - batch: How many datagrams one system call may return.
     public func datagrams(maximumSize: Int = 65_535, batch: Int = 32) -> DatagramSequence {
         DatagramSequence(socket: self, maximumSize: maximumSize, batch: batch)
@@ -172,7 +172,7 @@ package final class DatagramBatch {
         let sender = UnsafeRawPointer(addresses.baseAddress! + index).withMemoryRebound(to: sockaddr.self, capacity: 1) {
             SocketAddress($0, length: header.msg_hdr.msg_namelen)
         }
-        return Datagram(bytes: bytes, sender: sender ?? .unix(path: ""),
-                        truncated: header.msg_hdr.msg_flags & Int32(MSG_TRUNC) != 0)
+        return Datagram(bytes: bytes, address: sender ?? .unix(path: ""),
+                        isTruncated: header.msg_hdr.msg_flags & Int32(MSG_TRUNC) != 0)
     }
 }

@@ -23,11 +23,11 @@ extension Socket {
         try await readAvailable(into: buffer, deadline: deadline) { bytes throws(SocketError) in bytes.count }
     }
 
-    /// Reads up to `maxBytes` (see ``read(into:deadline:)``); empty at end of stream.
+    /// Reads up to `maximumBytes` (see ``read(into:deadline:)``); empty at end of stream.
     ///
     /// Python asyncio: `await reader.read(n)`.
-    public func read(upTo maxBytes: Int, deadline: ContinuousClock.Instant? = nil) async throws -> [UInt8] {
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: maxBytes, alignment: 1)
+    public func read(upTo maximumBytes: Int, deadline: ContinuousClock.Instant? = nil) async throws -> [UInt8] {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: maximumBytes, alignment: 1)
         defer { buffer.deallocate() }
         let count = try await read(into: buffer, deadline: deadline)
         return Array(buffer[0..<count])

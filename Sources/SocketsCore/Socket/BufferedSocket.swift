@@ -4,7 +4,7 @@ import SocketsSystem
 /// the stream — each with a maximum, so a peer can never make it buffer without bound.
 ///
 /// The Python counterpart is `socket.makefile('rwb')`; seed 001's "recv until empty"
-/// loop is ``readToEnd(maxLength:)``. Use one `BufferedSocket` per socket, from one
+/// loop is ``readToEnd(maximumLength:)``. Use one `BufferedSocket` per socket, from one
 /// thread at a time, and do not mix it with direct `recv` calls on the same socket
 /// (bytes it buffered would be skipped).
 public final class BufferedSocket {
@@ -38,17 +38,17 @@ public final class BufferedSocket {
 
     /// Reads one line, without its `\n` (and without a `\r` before it).
     ///
-    /// - Parameter maxLength: The longest line accepted, terminator excluded.
+    /// - Parameter maximumLength: The longest line accepted, terminator excluded.
     /// - Returns: The line; a last line without terminator at end of stream; nil at end of stream.
-    /// - Throws: `messageTooLarge` when no newline comes within `maxLength` bytes, or any receive error.
+    /// - Throws: `messageTooLarge` when no newline comes within `maximumLength` bytes, or any receive error.
     ///
     /// Python: `file.readline(limit)`.
-    public func readLine(maxLength: Int = 64 * 1024) throws(SocketError) -> [UInt8]? {
+    public func readLine(maximumLength: Int = 64 * 1024) throws(SocketError) -> [UInt8]? {
         while true {
             if let newline = input[scannedUpTo...].firstIndex(of: UInt8(ascii: "\n")) {
                 var end = newline
                 if end > inputStart && input[end - 1] == UInt8(ascii: "\r") { end -= 1 }
-                guard end - inputStart <= maxLength else { throw tooLarge("readline", maxLength) }
+                guard end - inputStart <= maximumLength else { throw tooLarge("readline", maximumLength) }
                 let line = Array(input[inputStart..<end])
                 consume(upTo: newline + 1)
                 return line
@@ -56,7 +56,7 @@ public final class BufferedSocket {
             scannedUpTo = input.count
             // One byte more is fine when it is a `\r` whose `\n` has not arrived yet.
             let pendingCarriageReturn = input.last == UInt8(ascii: "\r") ? 1 : 0
-            guard bufferedCount <= maxLength + pendingCarriageReturn else { throw tooLarge("readline", maxLength) }
+            guard bufferedCount <= maximumLength + pendingCarriageReturn else { throw tooLarge("readline", maximumLength) }
             if try !fill() {
                 guard bufferedCount > 0 else { return nil }
                 let line = Array(input[inputStart...])
@@ -83,12 +83,12 @@ public final class BufferedSocket {
         return bytes
     }
 
-    /// Reads what is buffered, or else receives once: at most `maxBytes`, empty at end of stream.
+    /// Reads what is buffered, or else receives once: at most `maximumBytes`, empty at end of stream.
     ///
     /// Python: `file.read1(n)`.
-    public func read(upTo maxBytes: Int) throws(SocketError) -> [UInt8] {
+    public func read(upTo maximumBytes: Int) throws(SocketError) -> [UInt8] {
         if bufferedCount == 0 { _ = try fill() }
-        let count = min(maxBytes, bufferedCount)
+        let count = min(maximumBytes, bufferedCount)
         let bytes = Array(input[inputStart..<inputStart + count])
         consume(upTo: inputStart + count)
         return bytes
@@ -96,14 +96,14 @@ public final class BufferedSocket {
 
     /// Reads until the peer ends the stream.
     ///
-    /// - Throws: `messageTooLarge` if more than `maxLength` bytes arrive, or any receive error.
+    /// - Throws: `messageTooLarge` if more than `maximumLength` bytes arrive, or any receive error.
     ///
     /// Python: `file.read()`; seed 001: `while True: d = s.recv(1024); if not d: break`.
-    public func readToEnd(maxLength: Int) throws(SocketError) -> [UInt8] {
+    public func readToEnd(maximumLength: Int) throws(SocketError) -> [UInt8] {
         while try fill() {
-            guard bufferedCount <= maxLength else { throw tooLarge("read", maxLength) }
+            guard bufferedCount <= maximumLength else { throw tooLarge("read", maximumLength) }
         }
-        guard bufferedCount <= maxLength else { throw tooLarge("read", maxLength) }
+        guard bufferedCount <= maximumLength else { throw tooLarge("read", maximumLength) }
         let bytes = Array(input[inputStart...])
         consume(upTo: input.count)
         return bytes

@@ -20,7 +20,7 @@ extension Socket {
     /// - Returns: The message, or nil when the stream ended cleanly between messages.
     /// - Throws: `FramingError` for malformed input (including a stream that ends inside a
     ///   message), ``SocketError`` if receiving fails.
-    public func receiveMessage<Decoder: MessageDecoder>(
+    public func recvMessage<Decoder: MessageDecoder>(
         _ decoder: inout Decoder, chunkSize: Int = 64 * 1024
     ) throws -> Decoder.Message? {
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 1)

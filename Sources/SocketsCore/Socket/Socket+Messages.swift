@@ -10,19 +10,19 @@ import SocketsSystem
 
 extension Socket {
     /// Receives one message with its sender, ancillary data and flags; a datagram
-    /// longer than `maxBytes` is cut and reported with ``ReceivedMessage/isTruncated``.
+    /// longer than `maximumBytes` is cut and reported with ``ReceivedMessage/isTruncated``.
     ///
     /// - Parameter controlCapacity: Bytes reserved for ancillary data (0: none).
     ///
     /// The corresponding C function is `recvmsg`; Python: `socket.recvmsg(bufsize, ancbufsize)`.
-    public func recvMsg(_ maxBytes: Int, controlCapacity: Int = 0, flags: MessageFlags = []) throws(SocketError) -> ReceivedMessage {
+    public func recvMsg(_ maximumBytes: Int, controlCapacity: Int = 0, flags: MessageFlags = []) throws(SocketError) -> ReceivedMessage {
         var control = [UInt8](repeating: 0, count: controlCapacity)
         var storage = sockaddr_storage()
         var header = msghdr()
         var messageFlags: Int32 = 0
         var sender: SocketAddress?
         var controlMessages: [ControlMessage] = []
-        let bytes = try Self.makeBytes(capacity: maxBytes) { buffer throws(SocketError) in
+        let bytes = try Self.makeBytes(capacity: maximumBytes) { buffer throws(SocketError) in
             try blockingCall("recvmsg", events: Int16(POLLIN)) { fd in
                 var vector = iovec(iov_base: buffer.baseAddress, iov_len: buffer.count)
                 return withUnsafeMutablePointer(to: &vector) { vectorPointer in

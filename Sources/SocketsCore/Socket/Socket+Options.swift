@@ -21,7 +21,7 @@ extension Socket {
     ///
     /// The corresponding C function is `getsockopt`; Python: `socket.getsockopt(level, name)`.
     public func option<Value>(_ option: SocketOption<Value>) throws(SocketError) -> Value {
-        option.decode(try self.option(level: option.level, name: option.name, maxLength: 64))
+        option.decode(try self.option(level: option.level, name: option.name, maximumLength: 64))
     }
 
     /// Sets any option from its raw bytes.
@@ -42,12 +42,12 @@ extension Socket {
         try setOption(level: level, name: name, bytes: encodeInt32(value))
     }
 
-    /// Reads any option as raw bytes (at most `maxLength`).
+    /// Reads any option as raw bytes (at most `maximumLength`).
     ///
     /// Python: `socket.getsockopt(level, name, buflen)`.
-    public func option(level: Int32, name: Int32, maxLength: Int) throws(SocketError) -> [UInt8] {
+    public func option(level: Int32, name: Int32, maximumLength: Int) throws(SocketError) -> [UInt8] {
         try withDescriptor("getsockopt") { fd throws(SocketError) in
-            var bytes = [UInt8](repeating: 0, count: max(maxLength, 1))
+            var bytes = [UInt8](repeating: 0, count: max(maximumLength, 1))
             var length = socklen_t(bytes.count)
             try bytes.withUnsafeMutableBytes { buffer in
                 Syscall.getsockopt(fd, level, name, buffer.baseAddress!, &length)
@@ -60,6 +60,6 @@ extension Socket {
     ///
     /// Python: `socket.getsockopt(level, name)`.
     public func option(level: Int32, name: Int32) throws(SocketError) -> Int32 {
-        decodeInt32(try option(level: level, name: name, maxLength: 4))
+        decodeInt32(try option(level: level, name: name, maximumLength: 4))
     }
 }

@@ -9,14 +9,14 @@ import SocketsReactor
 import SocketsSystem
 
 extension Socket {
-    /// Receives up to `maxBytes` bytes; an empty result means the peer closed its side
+    /// Receives up to `maximumBytes` bytes; an empty result means the peer closed its side
     /// (end of stream) — or, on a datagram socket, an empty datagram.
     ///
     /// - Throws: ``SocketError``: `connectionReset`, `wouldBlock` / `timedOut` per ``timeout``, `closed`.
     ///
     /// The corresponding C function is `recv`; Python: `socket.recv(bufsize)`.
-    public func recv(_ maxBytes: Int, flags: MessageFlags = []) throws(SocketError) -> [UInt8] {
-        try Self.makeBytes(capacity: maxBytes) { buffer throws(SocketError) in
+    public func recv(_ maximumBytes: Int, flags: MessageFlags = []) throws(SocketError) -> [UInt8] {
+        try Self.makeBytes(capacity: maximumBytes) { buffer throws(SocketError) in
             try recv(into: buffer, flags: flags)
         }
     }
@@ -62,12 +62,12 @@ extension Socket {
         }
     }
 
-    /// Receives one datagram of at most `maxBytes` bytes (longer ones are cut) and its sender.
+    /// Receives one datagram of at most `maximumBytes` bytes (longer ones are cut) and its sender.
     ///
     /// The corresponding C function is `recvfrom`; Python: `socket.recvfrom(bufsize)`.
-    public func recvFrom(_ maxBytes: Int, flags: MessageFlags = []) throws(SocketError) -> (bytes: [UInt8], address: SocketAddress) {
+    public func recvFrom(_ maximumBytes: Int, flags: MessageFlags = []) throws(SocketError) -> (bytes: [UInt8], address: SocketAddress) {
         var sender: SocketAddress?
-        let bytes = try Self.makeBytes(capacity: maxBytes) { buffer throws(SocketError) in
+        let bytes = try Self.makeBytes(capacity: maximumBytes) { buffer throws(SocketError) in
             let received = try recvFrom(into: buffer, flags: flags)
             sender = received.address
             return received.count
@@ -83,7 +83,7 @@ extension Socket {
     /// The corresponding C function is `recvfrom`; Python: `socket.recvfrom_into(buffer)`.
     public func recvFrom(
         into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = []
-    ) throws(SocketError) -> (count: Int, address: SocketAddress, truncated: Bool) {
+    ) throws(SocketError) -> (count: Int, address: SocketAddress, isTruncated: Bool) {
         let reportTruncation = type != .stream
         let cFlags = flags.rawValue | Int32(MSG_DONTWAIT) | (reportTruncation ? Int32(MSG_TRUNC) : 0)
         var sender: SocketAddress?
@@ -96,7 +96,7 @@ extension Socket {
     /// ``recvFrom(into:flags:)`` without waiting, whatever the timeout mode.
     public func tryRecvFrom(
         into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = []
-    ) throws(SocketError) -> IOResult<(count: Int, address: SocketAddress, truncated: Bool)> {
+    ) throws(SocketError) -> IOResult<(count: Int, address: SocketAddress, isTruncated: Bool)> {
         let reportTruncation = type != .stream
         let cFlags = flags.rawValue | Int32(MSG_DONTWAIT) | (reportTruncation ? Int32(MSG_TRUNC) : 0)
         return try withDescriptor("recvfrom") { fd throws(SocketError) in

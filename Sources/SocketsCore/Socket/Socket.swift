@@ -13,6 +13,20 @@ import SocketsSystem
 /// comment names its Python and C counterparts); the same object also has async
 /// methods that suspend on the reactor instead of blocking a thread.
 ///
+/// Names follow one rule, so that a name can be guessed:
+/// - **Blocking calls have Python's names**, camel-cased: `recv`, `recvFrom`,
+///   `recvMsg`, `send`, `sendAll`, `sendTo`, `sendMsg`, `connectEx`, and the
+///   message-framed `sendMessage`/`recvMessage`. They wait as ``timeout`` says.
+/// - **Async calls have Swift's names**: `read`/`write` on streams (`write` always
+///   sends everything), `receive`/`send(_:to:)` for datagrams (a datagram is always
+///   sent whole), `accept`, `connect`, `messages`/`write(message:)`. They take an
+///   absolute `deadline` instead of a timeout.
+/// - **Where both exist, the rest is the same**: parameter labels, result shapes
+///   (`count`, `address`, `isTruncated`), Booleans named `is…`, limits named
+///   `maximum…`. Both throw ``SocketError`` for what the kernel reports; blocking
+///   calls declare it (`throws(SocketError)`), async calls may also throw
+///   `CancellationError` (and framing calls `FramingError`), so they throw untyped.
+///
 /// Ownership: the socket owns its descriptor and closes it exactly once — in
 /// ``close()`` or when the last reference goes away. After close every call throws
 /// ``SocketError/Kind/closed``; operations already running in other threads are
