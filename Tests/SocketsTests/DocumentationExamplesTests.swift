@@ -22,8 +22,9 @@ import Glibc
 /// The lines the samples printed since the last ``takePrinted()``.
 private let printedLines = Mutex<[String]>([])
 
-/// Records what a sample prints instead of writing it to standard output.
-private func print(_ items: Any..., separator: String = " ") {
+/// Records what a sample prints instead of writing it to standard output. The signature
+/// is `Swift.print`'s, so that this function shadows it for every call in this file.
+private func print(_ items: Any..., separator: String = " ", terminator: String = "\n") {
     let line = items.map { "\($0)" }.joined(separator: separator)
     printedLines.withLock { $0.append(line) }
 }
