@@ -2,8 +2,7 @@ extension UnsafeRawBufferPointer {
     /// The index of the first `byte` in `range`, or `nil`; the hot loop of line decoding.
     ///
     /// Compares eight bytes per step (the "has a zero byte" word trick on `word ^ pattern`),
-    /// then the last few one at a time, in plain Swift: no libc `memchr`, as this module
-    /// does not import libc.
+    /// then the last few one at a time. No Foundation or libc: this module stays pure.
     func index(of byte: UInt8, in range: Range<Int>) -> Int? {
         precondition(range.lowerBound >= 0 && range.upperBound <= count)
         guard let base = baseAddress else { return nil }
