@@ -197,7 +197,7 @@ private func makeUpperHandler() -> Server.Handler {
 private func makeShoutHandler() -> DatagramServer.Handler {
     let shout: DatagramServer.Handler = { datagram, socket in
         let reply = String(decoding: datagram.bytes, as: UTF8.self).uppercased()
-        try await socket.send(Array(reply.utf8), to: datagram.sender)
+        try await socket.send(Array(reply.utf8), to: datagram.address)
     }
     return shout
 }
@@ -224,7 +224,7 @@ private func serverArticleServers() async throws {
         await server.run()
     }
     do {
-        let configuration = ServerConfiguration(maxConnections: 1000, idleTimeout: .seconds(60))
+        let configuration = ServerConfiguration(maximumConnections: 1000, idleTimeout: .seconds(60))
         let server = Server(
             listeners: [try Socket.listen(on: "127.0.0.1:9000")],
             configuration: configuration,
@@ -370,7 +370,7 @@ private func messagesOnABlockingSocket(address: String) throws {
     let s = try Socket.connect(to: address)
     try s.sendMessage(Array("ls".utf8), encoder: LengthPrefixedEncoder(.seed))
     var decoder = LengthPrefixedDecoder(.seed)
-    if let reply = try s.receiveMessage(&decoder) {
+    if let reply = try s.recvMessage(&decoder) {
         print(String(decoding: reply, as: UTF8.self))
     }
     s.close()

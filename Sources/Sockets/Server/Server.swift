@@ -40,8 +40,10 @@ public final class Server: Sendable {
     ///
     /// - Parameters:
     ///   - listeners: Listening stream sockets (``Socket/listen(on:backlog:reusePort:dualStack:)-(String,_,_,_)``).
+    ///   - configuration: Limits and timeouts.
     ///   - logger: Connection opened/closed at `.info`, handler errors at `.notice`, accept trouble
     ///     at `.warning`. By default nothing is logged.
+    ///   - reactor: The reactor whose thread runs the accept loops and the handlers.
     ///   - handler: Serves one connection.
     public init(
         listeners: [Socket], configuration: ServerConfiguration = ServerConfiguration(),

@@ -31,6 +31,7 @@ package protocol StreamActivity: AnyObject, Sendable {
 
 /// Messages decoded from a stream socket (``Socket/messages(_:chunkSize:)``).
 public struct MessageSequence<Decoder: MessageDecoder>: AsyncSequence, Sendable {
+    /// What the sequence yields.
     public typealias Element = Decoder.Message
     package let socket: Socket
     package let decoder: Decoder
@@ -44,6 +45,8 @@ public struct MessageSequence<Decoder: MessageDecoder>: AsyncSequence, Sendable 
         self.activity = activity
     }
 
+    /// Starts reading; the sequence is meant to be iterated once.
+
     public func makeAsyncIterator() -> Iterator {
         Iterator(socket: socket, decoder: decoder, chunkSize: chunkSize, activity: activity)
     }
@@ -55,6 +58,8 @@ public struct MessageSequence<Decoder: MessageDecoder>: AsyncSequence, Sendable 
         let chunkSize: Int
         let activity: (any StreamActivity)?
         var finished = false
+
+        /// The next element, or nil at the end.
 
         public mutating func next() async throws -> Decoder.Message? {
             if finished { return nil }

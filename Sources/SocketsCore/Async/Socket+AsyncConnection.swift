@@ -97,15 +97,20 @@ extension Socket {
 
 /// The connections accepted on a listening socket (``Socket/connections``).
 public struct ConnectionSequence: AsyncSequence, Sendable {
+    /// What the sequence yields.
     public typealias Element = (Socket, SocketAddress)
     /// The listening socket.
     public let listener: Socket
+
+    /// Starts reading; the sequence is meant to be iterated once.
 
     public func makeAsyncIterator() -> Iterator { Iterator(listener: listener) }
 
     /// Accepts one connection per `next()`.
     public struct Iterator: AsyncIteratorProtocol {
         let listener: Socket
+
+        /// The next element, or nil at the end.
 
         public mutating func next() async throws -> (Socket, SocketAddress)? {
             try await listener.accept()

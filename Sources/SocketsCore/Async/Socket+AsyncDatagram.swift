@@ -93,10 +93,13 @@ extension Socket {
 
 /// The datagrams arriving on a socket (``Socket/datagrams(maximumSize:batch:)``).
 public struct DatagramSequence: AsyncSequence, Sendable {
+    /// What the sequence yields.
     public typealias Element = Datagram
     package let socket: Socket
     package let maximumSize: Int
     package let batch: Int
+
+    /// Starts reading; the sequence is meant to be iterated once.
 
     public func makeAsyncIterator() -> Iterator {
         Iterator(socket: socket, batch: DatagramBatch(capacity: batch, maximumSize: maximumSize))
@@ -108,6 +111,8 @@ public struct DatagramSequence: AsyncSequence, Sendable {
         let batch: DatagramBatch
         var received = 0
         var next = 0
+
+        /// The next element, or nil at the end.
 
         public mutating func next() async throws -> Datagram? {
             while next == received {

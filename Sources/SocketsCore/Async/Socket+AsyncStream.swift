@@ -14,7 +14,9 @@ extension Socket {
     ///
     /// The system call is tried first; the task parks on the reactor only when it
     /// reports `EAGAIN`.
-    /// - Parameter deadline: Throw `SocketError` `timedOut` if nothing arrives by then.
+    /// - Parameters:
+    ///   - buffer: Where the bytes go; at most its count are read.
+    ///   - deadline: Throw `SocketError` `timedOut` if nothing arrives by then.
     /// - Throws: ``SocketError`` (`connectionReset`, `closed`, `timedOut`, …) or
     ///   `CancellationError` when the task is cancelled while waiting.
     ///

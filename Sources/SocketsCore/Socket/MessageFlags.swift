@@ -9,7 +9,9 @@ import SocketsSystem
 
 /// Flags for send and receive calls (C: `MSG_*`; Python: `socket.MSG_PEEK`, …).
 public struct MessageFlags: OptionSet, Hashable, Sendable {
+    /// The `MSG_*` bits.
     public var rawValue: Int32
+    /// Creates flags from `MSG_*` bits.
     public init(rawValue: Int32) { self.rawValue = rawValue }
 
     /// Look at received data without removing it (`MSG_PEEK`).

@@ -24,6 +24,7 @@ extension Socket {
     /// trying every address the host resolves to until one accepts.
     ///
     /// - Parameters:
+    ///   - address: `HOST:PORT`, `[V6]:PORT` or `unix:PATH`.
     ///   - timeout: Limits each connection attempt and stays set on the returned socket.
     ///   - sourceAddress: Bind to this local address first.
     /// - Throws: ``SocketError``: the first attempt's error when every attempt fails.
@@ -59,6 +60,7 @@ extension Socket {
     ///
     /// `SO_REUSEADDR` is set (except for Unix sockets), so a restarted server can bind at once.
     /// - Parameters:
+    ///   - address: `HOST:PORT`, `[V6]:PORT` or `unix:PATH`.
     ///   - backlog: The accept queue length (default `SOMAXCONN`).
     ///   - reusePort: Set `SO_REUSEPORT`, so several servers can share the port.
     ///   - dualStack: For an IPv6 address, also accept IPv4 connections (`IPV6_V6ONLY` off).

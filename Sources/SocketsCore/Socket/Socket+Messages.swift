@@ -12,7 +12,10 @@ extension Socket {
     /// Receives one message with its sender, ancillary data and flags; a datagram
     /// longer than `maximumBytes` is cut and reported with ``ReceivedMessage/isTruncated``.
     ///
-    /// - Parameter controlCapacity: Bytes reserved for ancillary data (0: none).
+    /// - Parameters:
+    ///   - maxBytes: The most data bytes to receive.
+    ///   - controlCapacity: Bytes reserved for ancillary data (0: none).
+    ///   - flags: Receive flags, such as ``MessageFlags/peek``.
     ///
     /// The corresponding C function is `recvmsg`; Python: `socket.recvmsg(bufsize, ancbufsize)`.
     public func recvMsg(_ maximumBytes: Int, controlCapacity: Int = 0, flags: MessageFlags = []) throws(SocketError) -> ReceivedMessage {

@@ -10,7 +10,7 @@ import SocketsSystem
 
 extension Socket {
     /// Sends as many of `bytes` as the kernel takes now and returns that count, which may
-    /// be less than `bytes.count`: use ``sendAll(_:flags:)`` to send everything.
+    /// be less than `bytes.count`: use ``sendAll(_:flags:)-(Sequence<UInt8>,_)`` to send everything.
     ///
     /// Never raises `SIGPIPE`: writing to a connection the peer closed throws `connectionReset`.
     /// The corresponding C function is `send`; Python: `socket.send(bytes)`.
@@ -76,7 +76,7 @@ extension Socket {
         }
     }
 
-    /// ``sendTo(_:_:flags:)`` without waiting, whatever the timeout mode.
+    /// ``sendTo(_:_:flags:)-(UnsafeRawBufferPointer,_,_)`` without waiting, whatever the timeout mode.
     public func trySendTo(_ buffer: UnsafeRawBufferPointer, _ address: SocketAddress, flags: MessageFlags = []) throws(SocketError) -> IOResult<Int> {
         try address.withSockAddr { pointer, length throws(SocketError) in
             try withDescriptor("sendto", address) { fd throws(SocketError) in

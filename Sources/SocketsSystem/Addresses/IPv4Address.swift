@@ -40,10 +40,12 @@ public struct IPv4Address: Hashable, Sendable, CustomStringConvertible {
         "\(octets.0).\(octets.1).\(octets.2).\(octets.3)"
     }
 
+    /// Whether both are the same address.
     public static func == (lhs: IPv4Address, rhs: IPv4Address) -> Bool {
         lhs.octets == rhs.octets
     }
 
+    /// Hashes the address's bytes.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(octets.0)
         hasher.combine(octets.1)

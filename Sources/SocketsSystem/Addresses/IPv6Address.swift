@@ -52,10 +52,12 @@ public struct IPv6Address: Hashable, Sendable, CustomStringConvertible {
         return String(decoding: text.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
+    /// Whether both are the same address.
     public static func == (lhs: IPv6Address, rhs: IPv6Address) -> Bool {
         lhs.storage == rhs.storage
     }
 
+    /// Hashes the address's bytes.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(storage.0)
         hasher.combine(storage.1)

@@ -17,6 +17,7 @@ public struct AddressInfo: Hashable, Sendable, CustomStringConvertible {
     /// The address to bind or connect to.
     public var address: SocketAddress
 
+    /// `inet tcp 127.0.0.1:80`, with the canonical name in parentheses when there is one.
     public var description: String {
         let kind = type == .stream ? "tcp" : type == .datagram ? "udp" : type.description
         return "\(family) \(kind) \(address)" + (canonicalName.map { " (\($0))" } ?? "")
@@ -27,7 +28,9 @@ public struct AddressInfo: Hashable, Sendable, CustomStringConvertible {
 public enum Resolver {
     /// Flags for ``addressInfo(host:port:family:type:protocol:flags:)`` (C: `AI_*`).
     public struct Flags: OptionSet, Hashable, Sendable {
+        /// The `AI_*` bits.
         public var rawValue: Int32
+        /// Creates flags from `AI_*` bits.
         public init(rawValue: Int32) { self.rawValue = rawValue }
         /// Addresses for binding: a nil host means "every interface" (`AI_PASSIVE`).
         public static let passive = Flags(rawValue: AI_PASSIVE)
@@ -50,6 +53,8 @@ public enum Resolver {
     ///   - port: A port number or service name (`"http"`); nil for port 0.
     ///   - family: Restrict to one family (`.unspecified` = all).
     ///   - type: Restrict to one socket type; nil = every type.
+    ///   - protocol: Restrict to one protocol (`.default` = any).
+    ///   - flags: `AI_*` flags, such as ``Flags/passive`` or ``Flags/numericHost``.
     /// - Throws: ``SocketError`` of kind `nameResolution` with the resolver's message.
     ///
     /// The corresponding C function is `getaddrinfo`; Python: `socket.getaddrinfo`.
@@ -96,7 +101,9 @@ public enum Resolver {
 
     /// The host and service names of an address (reverse lookup).
     ///
-    /// - Parameter numeric: Skip DNS and return numeric host and port.
+    /// - Parameters:
+    ///   - address: The address to look up.
+    ///   - numeric: Skip DNS and return numeric host and port.
     /// - Throws: ``SocketError`` of kind `nameResolution`.
     ///
     /// The corresponding C function is `getnameinfo`; Python: `socket.getnameinfo`.

@@ -7,7 +7,7 @@ import Musl
 extension SocketAddress: CustomStringConvertible, LosslessStringConvertible {
     /// Parses a numeric address in the SPEC §2 syntax: `1.2.3.4:80`, `[::1]:80`,
     /// `[fe80::1%eth0]:80`, `unix:/path`, `unix:@abstract`. Nil for anything else,
-    /// including host names (use ``resolve(_:type:family:)`` for those).
+    /// including host names (use ``Resolver/resolve(_:type:family:passive:)`` for those).
     public init?(_ text: String) {
         guard let endpoint = try? Endpoint(parsing: text) else { return nil }
         switch endpoint {

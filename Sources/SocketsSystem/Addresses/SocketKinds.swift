@@ -20,6 +20,7 @@ public struct SocketFamily: RawRepresentable, Hashable, Sendable, CustomStringCo
     /// Any family; a getaddrinfo hint (`AF_UNSPEC`).
     public static let unspecified = SocketFamily(rawValue: AF_UNSPEC)
 
+    /// The lower-case C name without its prefix (`inet`, `stream`), or the number.
     public var description: String {
         switch self {
         case .inet: return "inet"
@@ -47,6 +48,7 @@ public struct SocketType: RawRepresentable, Hashable, Sendable, CustomStringConv
     /// Raw network-layer packets; needs `CAP_NET_RAW` (`SOCK_RAW`).
     public static let raw = SocketType(rawValue: Int32(SOCK_RAW.rawValue))
 
+    /// The lower-case C name without its prefix (`inet`, `stream`), or the number.
     public var description: String {
         switch self {
         case .stream: return "stream"
