@@ -1,7 +1,5 @@
 #if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
 #endif
 
 /// One result of a name lookup (an element of Python's `socket.getaddrinfo` list).

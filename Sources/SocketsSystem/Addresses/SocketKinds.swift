@@ -1,7 +1,5 @@
 #if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
 #endif
 
 /// An address family (C: `AF_*`; Python: `socket.AF_INET`, …).
