@@ -97,6 +97,8 @@ struct ServeCommand: AsyncParsableCommand {
         // Sockets send with MSG_NOSIGNAL, but a log line to a closed stderr pipe
         // (`sock serve echo 2>&1 | head -1`) would still raise SIGPIPE and kill the server.
         signal(SIGPIPE, SIG_IGN)
+        // Trapped before `listening on` is printed: a signal any time after it stops gracefully.
+        let shutdownSignals = await ShutdownSignals()
         let logger = StandardErrorLog.logger(quiet: quiet)
         let framing = framing ?? (service == .echo ? .raw : .line)
         // An abstract name (`unix:@name`) has no file.
@@ -124,8 +126,7 @@ struct ServeCommand: AsyncParsableCommand {
         defer { socketFile?.remove() }
         print("listening on \(address)")
         flushStandardOutput()
-        let group = ServiceGroup(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        try await group.run()
+        try await shutdownSignals.run(ServiceGroup(services: [service], logger: logger))
     }
 
     private func streamService(framing: Framing) throws -> any StreamService {
