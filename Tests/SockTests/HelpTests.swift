@@ -6,7 +6,7 @@ extension E2ESuite {
     @Suite struct HelpTests {
         /// A help screen split into its sections (`OPTIONS`, `EXEC OPTIONS`, …): the
         /// option names (`--listen`, `-o`) and argument names (`<address>`) each lists,
-        /// `-h, --help` left out.
+        /// ArgumentParser's own `-h, --help` and `--version` left out.
         private struct HelpScreen {
             var text: String
             var sections: [String: [String]] = [:]
@@ -22,7 +22,7 @@ extension E2ESuite {
                     let entry = line.trimmingCharacters(in: .whitespaces)
                     guard line.hasPrefix("  "), !line.hasPrefix("   "), let name = entry.split(separator: " ").first else { continue }
                     let names = entry.split(separator: " ").prefix { $0.hasPrefix("-") }.map { String($0.trimmingCharacters(in: [","])) }
-                    if names.contains("--help") { continue }
+                    if names.contains("--help") || names == ["--version"] { continue }
                     sections[section, default: []] += names.isEmpty ? [String(name)] : names
                 }
             }
