@@ -5,7 +5,7 @@
 #   DOCS_OUTPUT=DIR Scripts/docs.sh
 #
 # Fails (exit 1) when docc prints any warning or error, or when a public symbol declared
-# in Sources/Sockets or Sources/Framing has no doc comment of its own. Prints docc's
+# in Sources/Sockets* or Sources/Framing has no doc comment of its own. Prints docc's
 # experimental coverage table as well (information only: it also counts the members a
 # type inherits from the standard library, which have no comment in our sources).
 #
@@ -78,7 +78,7 @@ missing = sorted(
                     s["location"]["position"]["line"] + 1)
     for s in symbols if not s.get("docComment", {}).get("lines")
 )
-print("docs: %s: %d public symbols declared in Sources/%s, %d without a doc comment"
+print("docs: %s: %d public symbols declared in our sources (%s and the modules it re-exports), %d without a doc comment"
       % (module, len(symbols), module, len(missing)))
 for name in missing:
     print("  undocumented: " + name)
