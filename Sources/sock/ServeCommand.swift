@@ -44,7 +44,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var framingOption: FramingOption
 
-    @Option(help: "Past this many open connections, new ones are closed at once.")
+    @Option(name: .customLong("max-connections"), help: "Past this many open connections, new ones are closed at once.")
     var maximumConnections = 10_000
 
     @Option(help: "Close a connection silent for this many seconds.")
