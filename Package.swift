@@ -29,20 +29,53 @@ let package = Package(
         .target(name: "CSockets"),
         // Layer 1: pure framing codecs; no I/O, so they can be fuzzed and tested without sockets.
         .target(name: "Framing"),
-        // Layer 2: addresses, syscalls, blocking and async sockets, the reactor and the server core.
+        // Layer 2: the kernel interface: syscalls (EINTR retried in one place), errors,
+        // descriptor ownership, addresses and name resolution.
         .target(
-            name: "Sockets",
+            name: "SocketsSystem",
             dependencies: [
                 "CSockets",
-                "Framing",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: asyncOnCallerExecutor
+        ),
+        // Layer 3: the epoll reactor (also a task executor); it knows descriptors, not sockets.
+        .target(
+            name: "SocketsReactor",
+            dependencies: [
+                "CSockets",
+                "SocketsSystem",
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
+            ],
+            swiftSettings: asyncOnCallerExecutor
+        ),
+        // Layer 4: `Socket`, blocking and async, options, buffered and framed I/O.
+        .target(
+            name: "SocketsCore",
+            dependencies: [
+                "CSockets",
+                "Framing",
+                "SocketsSystem",
+                "SocketsReactor",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: asyncOnCallerExecutor
+        ),
+        // Layer 5: the server core; `import Sockets` re-exports the layers below.
+        .target(
+            name: "Sockets",
+            dependencies: [
+                "SocketsSystem",
+                "SocketsReactor",
+                "SocketsCore",
+                "Framing",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: asyncOnCallerExecutor
         ),
-        // Layer 3: the seed programs as services (echo, upper, hello, time, chat, exec, files).
+        // Layer 6: the seed programs as services (echo, upper, hello, time, chat, exec, files).
         .target(
             name: "Services",
             dependencies: [
@@ -68,6 +101,7 @@ let package = Package(
                 "Services",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -19,7 +19,7 @@ if udp {
     let socket = try Socket(.inet, .datagram)
     try socket.bind(to: address)
     try await DatagramServer(socket: socket) { datagram, socket in
-        try await socket.send(datagram.bytes, to: datagram.sender)
+        try await socket.send(datagram.bytes, to: datagram.address)
     }.run()
 } else {
     let listener = try Socket.listen(on: address)

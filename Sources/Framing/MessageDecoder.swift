@@ -1,15 +1,20 @@
 /// An incremental decoder: feed it the chunks a stream delivers, in any sizes, and take
 /// the complete messages out.
 ///
-/// The usual loop, for a connection read with Python's `recv(n)` or our `read(upTo:)`:
+/// The usual loop, here on a blocking socket of the `Sockets` module (Python's `recv(n)`),
+/// with `handle` standing for your code:
 ///
 /// ```swift
 /// var decoder = LineDecoder()
-/// while let chunk = try connection.read(upTo: 65536), !chunk.isEmpty {
+/// while case let chunk = try socket.recv(65536), !chunk.isEmpty {
 ///     decoder.feed(chunk)
-///     while let message = try decoder.next() { handle(message) }
+///     while let line = try decoder.next() {
+///         handle(line)
+///     }
 /// }
-/// if let last = try decoder.finish() { handle(last) }
+/// if let last = try decoder.finish() {
+///     handle(last)
+/// }
 /// ```
 ///
 /// This is what solves seed 003's "sticky packet" (粘包) problem: a read may hold part of

@@ -9,8 +9,7 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Load an echo server: messages/s, MB/s, latency percentiles, errors."
     )
 
-    @Argument(help: "The echo server: HOST:PORT, [IPV6]:PORT or unix:PATH.")
-    var address: String
+    @OptionGroup var server: ClientOptions
 
     @Option(help: "Concurrent connections (UDP: sockets).")
     var connections = 1
@@ -27,8 +26,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Seconds of load before measuring.")
     var warmup: Double = 1
 
-    @Flag(help: "Datagrams instead of a stream.")
-    var udp = false
+    @OptionGroup var transport: DatagramFlag
 
     @Flag(help: "Print one JSON object.")
     var json = false
@@ -38,17 +36,17 @@ struct BenchCommand: AsyncParsableCommand {
             throw ValidationError("--connections, --size and --pipeline must be positive")
         }
         guard duration > 0, warmup >= 0 else { throw ValidationError("--duration must be positive") }
-        if udp && size > 65_507 { throw ValidationError("a UDP datagram holds at most 65507 bytes") }
+        if transport.udp && size > 65_507 { throw ValidationError("a UDP datagram holds at most 65507 bytes") }
     }
 
     func run() async throws {
-        var load = LoadConfiguration(address: address)
+        var load = LoadConfiguration(address: server.address)
         load.connections = connections
         load.size = size
         load.pipeline = pipeline
         load.duration = .milliseconds(Int64(duration * 1000))
         load.warmup = .milliseconds(Int64(warmup * 1000))
-        load.udp = udp
+        load.udp = transport.udp
         let report = try await LoadGenerator.run(load)
         if json {
             let encoder = JSONEncoder()

@@ -10,8 +10,7 @@ struct ChatCommand: ParsableCommand {
         abstract: "Join a chat room (sock serve chat)."
     )
 
-    @Argument(help: "The chat server: HOST:PORT, [IPV6]:PORT or unix:PATH.")
-    var address: String
+    @OptionGroup var server: ClientOptions
 
     @Option(help: "Your name (sent as /nick NAME).")
     var name: String?
@@ -20,14 +19,14 @@ struct ChatCommand: ParsableCommand {
     /// (`/quit` or the end of the input) is the normal end; before, or a failed send,
     /// is reported: `sock: ADDR: the server closed the connection`, exit 1.
     func run() throws {
-        let socket = try Socket.connect(to: address)
+        let socket = try Socket.connect(to: server.address)
         var output: [UInt8] = []
         if let name {
             try Framing.line.encode(Array("/nick \(name)".utf8), into: &output)
             do throws(SocketError) {
                 try socket.sendAll(output)
             } catch {
-                throw error.meansPeerClosed ? CommandFailure.serverClosedConnection(address) : error
+                throw error.meansPeerClosed ? CommandFailure.serverClosedConnection(server.address) : error
             }
         }
         let sender = InputSender.start(to: socket) { sender in
@@ -42,7 +41,7 @@ struct ChatCommand: ParsableCommand {
         let colour = isatty(STDOUT_FILENO) == 1
         var decoder = LineDecoder()
         do {
-            while let message = try socket.receiveMessage(&decoder) {
+            while let message = try socket.recvMessage(&decoder) {
                 let text = String(decoding: message, as: UTF8.self)
                 let notice = text.hasPrefix("* ") || text.hasPrefix("! ")
                 print(colour && notice ? "\u{1B}[2m\(text)\u{1B}[0m" : text)
@@ -53,8 +52,8 @@ struct ChatCommand: ParsableCommand {
         let sent = sender.snapshot
         if let failure = sent.failure {
             guard let error = failure as? SocketError, error.meansPeerClosed else { throw failure }
-            throw CommandFailure.serverClosedConnection(address)
+            throw CommandFailure.serverClosedConnection(server.address)
         }
-        if !sent.inputEnded { throw CommandFailure.serverClosedConnection(address) }
+        if !sent.inputEnded { throw CommandFailure.serverClosedConnection(server.address) }
     }
 }

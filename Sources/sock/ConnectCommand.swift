@@ -7,23 +7,28 @@ import Sockets
 struct ConnectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "connect",
-        abstract: "Connect stdin and stdout to a server, like netcat."
+        abstract: "Connect stdin and stdout to a server, like netcat.",
+        discussion: """
+            raw copies bytes both ways; line, length and seed send each stdin line as one \
+            message and print each message received on its own line. With --udp each \
+            stdin line is one datagram.
+            """
     )
 
-    @Argument(help: "The server: HOST:PORT, [IPV6]:PORT or unix:PATH.")
-    var address: String
+    @OptionGroup var server: ClientOptions
 
-    @Flag(help: "Send each stdin line as one datagram.")
-    var udp = false
+    @OptionGroup var transport: DatagramFlag
 
-    @Option(help: "raw copies bytes; line, length and seed send each stdin line as one message.")
-    var framing: Framing = .raw
+    @OptionGroup var framingOption: FramingOption
 
     @Option(help: "With --udp: seconds to wait for replies after the end of stdin.")
     var wait: Double = 1
 
+    /// The framing given; raw without `--framing`.
+    private var framing: Framing { framingOption.framing(default: .raw) }
+
     func run() throws {
-        if udp {
+        if transport.udp {
             try runDatagrams()
         } else {
             try runStream()
@@ -38,14 +43,14 @@ struct ConnectCommand: ParsableCommand {
     /// the kernel told us (end of stream, a reset, a failed send or half-close):
     /// `sock: ADDR: the server closed the connection`, exit 1.
     private func runStream() throws {
-        let socket = try Socket.connect(to: address)
-        let framing = framing
+        let socket = try Socket.connect(to: server.address)
+        let framing = self.framing
         let sender = InputSender.start(to: socket) { sender in try Self.copyStandardInput(to: sender, framing: framing) }
         var decoder = framing.makeDecoder()
         var received = false
         var reset = false
         do {
-            while let message = try socket.receiveMessage(&decoder) {
+            while let message = try socket.recvMessage(&decoder) {
                 received = true
                 FileHandle.standardOutput.write(Data(framing == .raw ? message : message + [0x0A]))
             }
@@ -61,13 +66,13 @@ struct ConnectCommand: ParsableCommand {
         }
         if let failure = sent.failure {
             guard let error = failure as? SocketError, error.meansPeerClosed else { throw failure }
-            throw CommandFailure.serverClosedConnection(address)
+            throw CommandFailure.serverClosedConnection(server.address)
         }
-        if reset { throw CommandFailure.serverClosedConnection(address) }
+        if reset { throw CommandFailure.serverClosedConnection(server.address) }
         if received || (sent.inputEnded && sent.sentBytes == 0) { return }
         // A server that read all of the input closes cleanly; one that did not resets.
         let resetFollows = Self.eventually((try? socket.pendingError()) != nil, within: .milliseconds(20)) { $0 }
-        if !sent.inputEnded || resetFollows { throw CommandFailure.serverClosedConnection(address) }
+        if !sent.inputEnded || resetFollows { throw CommandFailure.serverClosedConnection(server.address) }
     }
 
     /// Whether reading stdin would not block: it holds data or is at its end.
@@ -108,8 +113,8 @@ struct ConnectCommand: ParsableCommand {
     }
 
     private func runDatagrams() throws {
-        guard let target = try Resolver.resolve(address, type: .datagram).first else {
-            throw SocketError(.nameResolution, operation: "connect", detail: "\(address): no addresses")
+        guard let target = try Resolver.resolve(server.address, type: .datagram).first else {
+            throw SocketError(.nameResolution, operation: "connect", detail: "\(server.address): no addresses")
         }
         let socket = try Socket(target.family, .datagram)
         if target.family == .unix {

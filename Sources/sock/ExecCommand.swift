@@ -19,27 +19,25 @@ struct ExecCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The server: HOST:PORT, [IPV6]:PORT or unix:PATH.")
-    var address: String
+    @OptionGroup var server: ClientOptions
 
-    @Option(help: ArgumentHelp("A file holding the server's token.", valueName: "file"))
-    var tokenFile: String?
+    @OptionGroup var tokenFile: TokenFileOption
 
     @Argument(parsing: .postTerminator, help: "The program and its arguments, after --.")
     var command: [String] = []
 
     func validate() throws {
-        guard !command.isEmpty else { throw ValidationError("give the program after --, e.g. sock exec \(address) -- ls -l") }
+        guard !command.isEmpty else { throw ValidationError("give the program after --, e.g. sock exec \(server.address) -- ls -l") }
     }
 
     func run() throws {
-        let token = try tokenFile.map(TokenFile.read)
-        let client = try JSONHeaderClient(connectingTo: address, speaking: "exec")
+        let token = try tokenFile.token()
+        let client = try JSONHeaderClient(connectingTo: server.address, speaking: "exec")
         try client.send(header: ExecRequest(argv: command, token: token))
         let (response, bodyLength) = try client.receiveHeader(ExecResponse.self)
         guard response.standardOutputCount >= 0, response.standardErrorCount >= 0,
               response.standardOutputCount + response.standardErrorCount == bodyLength else {
-            throw CommandFailure("\(address): the server's response is not understood")
+            throw CommandFailure("\(server.address): the server's response is not understood")
         }
         try client.readBody(count: response.standardOutputCount) { try LocalFile.standardOutput.write($0) }
         try client.readBody(count: response.standardErrorCount) { try LocalFile.standardError.write($0) }

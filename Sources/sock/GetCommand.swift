@@ -15,8 +15,7 @@ struct GetCommand: ParsableCommand {
         discussion: "-o - writes to standard output (the checksum is still checked, at the end)."
     )
 
-    @Argument(help: "The server: HOST:PORT, [IPV6]:PORT or unix:PATH.")
-    var address: String
+    @OptionGroup var server: ClientOptions
 
     @Argument(help: "The file's name on the server.")
     var name: String
@@ -24,16 +23,15 @@ struct GetCommand: ParsableCommand {
     @Option(name: .short, help: ArgumentHelp("Where to write it (default: NAME in the current directory; - for standard output).", valueName: "file"))
     var output: String?
 
-    @Flag(help: "No progress bar.")
-    var quiet = false
+    @OptionGroup var progressFlag: ProgressFlag
 
     func run() throws {
-        let client = try JSONHeaderClient(connectingTo: address, speaking: "files")
+        let client = try JSONHeaderClient(connectingTo: server.address, speaking: "files")
         try client.send(header: FilesRequest(op: "get", name: name))
         let (response, bodyLength) = try client.receiveHeader(FilesResponse.self)
         guard response.ok else { throw CommandFailure(response.error ?? "refused") }
         guard let expected = response.sha256.flatMap(ContentHasher.normalized), response.size == bodyLength else {
-            throw CommandFailure("\(address): the server's response is not understood")
+            throw CommandFailure("\(server.address): the server's response is not understood")
         }
 
         let destination = output ?? name
@@ -47,7 +45,7 @@ struct GetCommand: ParsableCommand {
         }
 
         var hasher = ContentHasher()
-        var progress = ProgressBar(label: name, total: bodyLength, quiet: quiet || toStandardOutput && isatty(STDOUT_FILENO) == 1)
+        var progress = ProgressBar(label: name, total: bodyLength, quiet: progressFlag.quiet || toStandardOutput && isatty(STDOUT_FILENO) == 1)
         var received = 0
         try client.readBody(count: bodyLength) { chunk in
             hasher.update(chunk)

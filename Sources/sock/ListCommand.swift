@@ -13,11 +13,10 @@ struct ListCommand: ParsableCommand {
         abstract: "List the files on a files server (sock serve files)."
     )
 
-    @Argument(help: "The server: HOST:PORT, [IPV6]:PORT or unix:PATH.")
-    var address: String
+    @OptionGroup var server: ClientOptions
 
     func run() throws {
-        let client = try JSONHeaderClient(connectingTo: address, speaking: "files")
+        let client = try JSONHeaderClient(connectingTo: server.address, speaking: "files")
         try client.send(header: FilesRequest(op: "list"))
         let (response, _) = try client.receiveHeader(FilesResponse.self)
         guard response.ok else { throw CommandFailure(response.error ?? "refused") }

@@ -10,8 +10,7 @@ struct PutCommand: ParsableCommand {
         discussion: "The server keeps it only when all of it arrived and its SHA-256 matches."
     )
 
-    @Argument(help: "The server: HOST:PORT, [IPV6]:PORT or unix:PATH.")
-    var address: String
+    @OptionGroup var server: ClientOptions
 
     @Argument(help: "The local file to send.")
     var file: String
@@ -19,8 +18,7 @@ struct PutCommand: ParsableCommand {
     @Option(name: .customLong("as"), help: ArgumentHelp("The name to store it under (default: the file's own name).", valueName: "name"))
     var name: String?
 
-    @Flag(help: "No progress bar.")
-    var quiet = false
+    @OptionGroup var progressFlag: ProgressFlag
 
     func run() throws {
         let name = name ?? String(file.split(separator: "/").last ?? Substring(file))
@@ -28,9 +26,9 @@ struct PutCommand: ParsableCommand {
         let size = try local.regularFileSize()
         let digest = try Self.digest(of: local, size: size)
 
-        let client = try JSONHeaderClient(connectingTo: address, speaking: "files")
+        let client = try JSONHeaderClient(connectingTo: server.address, speaking: "files")
         try client.send(header: FilesRequest(op: "put", name: name, size: size, sha256: digest))
-        var progress = ProgressBar(label: name, total: size, quiet: quiet)
+        var progress = ProgressBar(label: name, total: size, quiet: progressFlag.quiet)
         defer { progress.finish() }
         do {
             try Self.sendBody(of: local, size: size, to: client, progress: &progress)

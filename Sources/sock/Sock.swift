@@ -2,14 +2,17 @@ import ArgumentParser
 import Foundation
 import Sockets
 
-
 /// `sock`: runs the seed services and is their client, load generator and resolver.
 @main
 struct Sock: AsyncParsableCommand {
+    /// The version `sock --version` prints.
+    static let version = "0.9.0"
+
     static let configuration = CommandConfiguration(
         commandName: "sock",
         abstract: "Socket services and their clients.",
         discussion: "Addresses are HOST:PORT, [IPV6]:PORT or unix:PATH.",
+        version: version,
         subcommands: [
             ServeCommand.self, ConnectCommand.self, ChatCommand.self, ExecCommand.self, PutCommand.self,
             GetCommand.self, ListCommand.self, BenchCommand.self, ResolveCommand.self,

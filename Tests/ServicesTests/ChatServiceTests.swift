@@ -28,7 +28,7 @@ import Glibc
         func receive(_ count: Int) throws -> [String] {
             var decoder = Framing.line.makeDecoder()
             var lines: [String] = []
-            while lines.count < count, let message = try socket.receiveMessage(&decoder) {
+            while lines.count < count, let message = try socket.recvMessage(&decoder) {
                 lines.append(String(decoding: message, as: UTF8.self))
             }
             guard decoder.takeBuffered().isEmpty else { throw HarnessError("more than \(count) lines arrived") }
@@ -39,7 +39,7 @@ import Glibc
         func isClosedByServer() -> Bool {
             var decoder = Framing.line.makeDecoder()
             do {
-                while try socket.receiveMessage(&decoder) != nil {}
+                while try socket.recvMessage(&decoder) != nil {}
                 return true
             } catch let error as SocketError {
                 return error.kind == .connectionReset

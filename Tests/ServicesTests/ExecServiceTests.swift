@@ -310,7 +310,7 @@ struct ExecServiceTests {
                 var decoder = LengthPrefixedDecoder(.seed)
                 return try ["echo hello 'big world'", "ls /nonexistent-sockets-test", "rm -rf /", "echo 'open"].map { command in
                     try socket.sendAll(Array(command.utf8))
-                    guard let reply = try socket.receiveMessage(&decoder) else { throw HarnessError("the server closed the connection") }
+                    guard let reply = try socket.recvMessage(&decoder) else { throw HarnessError("the server closed the connection") }
                     return String(decoding: reply, as: UTF8.self)
                 }
             }
@@ -332,7 +332,7 @@ struct ExecServiceTests {
                 try socket.connect(to: address)
                 var decoder = LengthPrefixedDecoder(.seed)
                 try socket.sendAll(Array("ls /nonexistent-sockets-argv0".utf8))
-                guard let reply = try socket.receiveMessage(&decoder) else { throw HarnessError("the server closed the connection") }
+                guard let reply = try socket.recvMessage(&decoder) else { throw HarnessError("the server closed the connection") }
                 return String(decoding: reply, as: UTF8.self)
             }
         }
@@ -349,7 +349,7 @@ struct ExecServiceTests {
                 try socket.connect(to: address)
                 try socket.sendAll(Array("echo hi".utf8))
                 try socket.shutdown(.write)
-                return try BufferedSocket(socket).readToEnd(maxLength: 1024)
+                return try BufferedSocket(socket).readToEnd(maximumLength: 1024)
             }
         }
         #expect(bytes == [3, 0, 0, 0] + Array("hi\n".utf8))

@@ -34,7 +34,7 @@ final class JSONHeaderTestClient {
 
     /// The next response, or `nil` when the server closed the connection.
     func receive() throws -> JSONHeaderMessage? {
-        try socket.receiveMessage(&decoder)
+        try socket.recvMessage(&decoder)
     }
 
     /// The next response's header decoded as `type`, and its body.

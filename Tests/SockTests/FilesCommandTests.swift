@@ -126,7 +126,7 @@ struct FilesCommandTests {
             defer { connection.close() }
             connection.timeout = .seconds(10)
             var decoder = LengthPrefixedDecoder(.length)
-            _ = try connection.receiveMessage(&decoder)
+            _ = try connection.recvMessage(&decoder)
             var reply: [UInt8] = []
             let header = #"{"ok":true,"sha256":"\#(String(repeating: "0", count: 64))","size":5}"#
             try LengthPrefixedEncoder(.length).encode(Array(header.utf8), into: &reply)

@@ -34,12 +34,12 @@ extension AsyncTests {
 
             try #require(received.count == expectedCount)
             #expect(received.prefix(burst.count).map(\.bytes) == burst)
-            #expect(received.allSatisfy { $0.sender == clientAddress })
-            #expect(received.prefix(burst.count).allSatisfy { !$0.truncated })
-            #expect(received[burst.count].truncated)
+            #expect(received.allSatisfy { $0.address == clientAddress })
+            #expect(received.prefix(burst.count).allSatisfy { !$0.isTruncated })
+            #expect(received[burst.count].isTruncated)
             #expect(received[burst.count].bytes == Array(oversize.prefix(64)))
             #expect(received[burst.count + 1].bytes.isEmpty)
-            #expect(!received[burst.count + 1].truncated)
+            #expect(!received[burst.count + 1].isTruncated)
 
             // And back: send(_:to:) reaches the blocking client.
             try await receiver.send(AsyncTest.bytes("reply"), to: clientAddress, deadline: AsyncTest.deadline())

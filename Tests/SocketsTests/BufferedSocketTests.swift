@@ -57,15 +57,15 @@ extension SocketTests {
         func readLine_AcceptsALineOfExactlyMaxLength(chunkSize: Int) throws {
             let (reader, writer) = try Self.reader(for: "12345\n12345\r\n", chunkSize: chunkSize)
             defer { writer.close(); reader.socket.close() }
-            #expect(try reader.readLine(maxLength: 5) == bytes("12345"))
-            #expect(try reader.readLine(maxLength: 5) == bytes("12345"))
+            #expect(try reader.readLine(maximumLength: 5) == bytes("12345"))
+            #expect(try reader.readLine(maximumLength: 5) == bytes("12345"))
         }
 
         @Test(arguments: [1, 4, 64 * 1024])
         func readLine_ThrowsMessageTooLarge_ForALongerLine(chunkSize: Int) throws {
             let (reader, writer) = try Self.reader(for: "123456\nshort\n", chunkSize: chunkSize)
             defer { writer.close(); reader.socket.close() }
-            let error = expectSocketError(.messageTooLarge) { _ = try reader.readLine(maxLength: 5) }
+            let error = expectSocketError(.messageTooLarge) { _ = try reader.readLine(maximumLength: 5) }
             #expect(error?.description == "readline: more than 5 bytes")
         }
 
@@ -73,7 +73,7 @@ extension SocketTests {
             // No newline and no end of stream: the limit must end the wait, not the timeout.
             let (reader, writer) = try Self.reader(for: "0123456789", chunkSize: 4, end: false)
             defer { writer.close(); reader.socket.close() }
-            expectSocketError(.messageTooLarge) { _ = try reader.readLine(maxLength: 5) }
+            expectSocketError(.messageTooLarge) { _ = try reader.readLine(maximumLength: 5) }
         }
 
         @Test func readLine_ThrowsTimedOut_WhenTheLineDoesNotCome() throws {
@@ -127,22 +127,22 @@ extension SocketTests {
             let (reader, writer) = try Self.reader(for: "first\nsecond\nthird", chunkSize: 4)
             defer { writer.close(); reader.socket.close() }
             #expect(try reader.readLine() == bytes("first"))
-            #expect(try reader.readToEnd(maxLength: 12) == bytes("second\nthird"))
-            #expect(try reader.readToEnd(maxLength: 12) == [])
+            #expect(try reader.readToEnd(maximumLength: 12) == bytes("second\nthird"))
+            #expect(try reader.readToEnd(maximumLength: 12) == [])
         }
 
         @Test(arguments: [1, 4, 64 * 1024])
         func readToEnd_ThrowsMessageTooLarge_PastTheLimit(chunkSize: Int) throws {
             let (reader, writer) = try Self.reader(for: "0123456789", chunkSize: chunkSize)
             defer { writer.close(); reader.socket.close() }
-            let error = expectSocketError(.messageTooLarge) { _ = try reader.readToEnd(maxLength: 9) }
+            let error = expectSocketError(.messageTooLarge) { _ = try reader.readToEnd(maximumLength: 9) }
             #expect(error?.description == "read: more than 9 bytes")
         }
 
         @Test func readToEnd_AcceptsExactlyTheLimit() throws {
             let (reader, writer) = try Self.reader(for: "0123456789", chunkSize: 3)
             defer { writer.close(); reader.socket.close() }
-            #expect(try reader.readToEnd(maxLength: 10) == bytes("0123456789"))
+            #expect(try reader.readToEnd(maximumLength: 10) == bytes("0123456789"))
         }
 
         @Test func mixedReads_ShareOneBuffer() throws {
@@ -150,7 +150,7 @@ extension SocketTests {
             defer { writer.close(); reader.socket.close() }
             #expect(try reader.readLine() == bytes("HEAD 5"))
             #expect(try reader.read(exactly: 5) == bytes("body!"))
-            #expect(try reader.readToEnd(maxLength: 100) == bytes("tail"))
+            #expect(try reader.readToEnd(maximumLength: 100) == bytes("tail"))
         }
 
         @Test func write_Buffers_UntilFlush() throws {

@@ -16,7 +16,7 @@ extension AsyncTests {
                     let message = AsyncTest.bytes("client \(index) round \(round)")
                     let reply = try await harness.exchange(message, from: client)
                     #expect(reply.bytes == message)
-                    #expect(reply.sender == harness.address)
+                    #expect(reply.address == harness.address)
                 }
             }
             #expect(harness.handled.value == 40)
@@ -32,7 +32,7 @@ extension AsyncTests {
             defer { client.close() }
             let reply = try await harness.exchange([], from: client)
             #expect(reply.bytes.isEmpty)
-            #expect(reply.sender == harness.address)
+            #expect(reply.address == harness.address)
             #expect(harness.handled.value == 1)
             try await harness.stop()
         }
@@ -40,8 +40,8 @@ extension AsyncTests {
         @Test func longDatagram_ReachesTheHandlerCut_WithTruncatedSet() async throws {
             let truncated = AsyncMailbox<Bool>()
             let harness = try DatagramServerHarness(maximumSize: 8) { datagram, socket in
-                truncated.post(datagram.truncated)
-                try await socket.send(datagram.bytes, to: datagram.sender, deadline: AsyncTest.deadline())
+                truncated.post(datagram.isTruncated)
+                try await socket.send(datagram.bytes, to: datagram.address, deadline: AsyncTest.deadline())
             }
             let client = try Socket.bindDatagram(to: "127.0.0.1:0")
             defer { client.close() }
@@ -55,7 +55,7 @@ extension AsyncTests {
             struct Boom: Error {}
             let harness = try DatagramServerHarness { datagram, socket in
                 if datagram.bytes == AsyncTest.bytes("boom") { throw Boom() }
-                try await socket.send(datagram.bytes, to: datagram.sender, deadline: AsyncTest.deadline())
+                try await socket.send(datagram.bytes, to: datagram.address, deadline: AsyncTest.deadline())
             }
             let client = try Socket.bindDatagram(to: "127.0.0.1:0")
             defer { client.close() }
@@ -122,7 +122,7 @@ final class DatagramServerHarness: Sendable {
         address = try socket.localAddress()
         let handled = handled
         let serve = handler ?? { datagram, socket in
-            try await socket.send(datagram.bytes, to: datagram.sender, deadline: AsyncTest.deadline())
+            try await socket.send(datagram.bytes, to: datagram.address, deadline: AsyncTest.deadline())
         }
         let server = DatagramServer(socket: socket, maximumSize: maximumSize, logger: AsyncServerHarness.logger) { datagram, socket in
             handled.increment()
@@ -150,7 +150,7 @@ final class DatagramServerHarness: Sendable {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 1)
         defer { buffer.deallocate() }
         let (count, sender, truncated) = try await client.receive(into: buffer, deadline: AsyncTest.deadline(limit))
-        return Datagram(bytes: Array(buffer[..<count]), sender: sender, truncated: truncated)
+        return Datagram(bytes: Array(buffer[..<count]), address: sender, isTruncated: truncated)
     }
 
     /// Shuts the server down and waits (bounded) for `run()` to return without an error.

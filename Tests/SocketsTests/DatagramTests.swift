@@ -54,12 +54,12 @@ extension SocketTests {
             try a.sendTo(bytes("next"), b.localAddress())
             var buffer = [UInt8](repeating: 0, count: 10)
             let first = try buffer.withUnsafeMutableBytes { try b.recvFrom(into: $0) }
-            #expect(first.truncated)
+            #expect(first.isTruncated)
             #expect(first.count == buffer.count)
             #expect(buffer == Array(payload.prefix(10)))
             #expect(first.address == (try a.localAddress()))
             let second = try buffer.withUnsafeMutableBytes { try b.recvFrom(into: $0) }
-            #expect(!second.truncated, "the rest of the long datagram was discarded")
+            #expect(!second.isTruncated, "the rest of the long datagram was discarded")
             #expect(second.count == 4)
             #expect(Array(buffer.prefix(4)) == bytes("next"))
         }
@@ -102,7 +102,7 @@ extension SocketTests {
                 return
             }
             #expect(result.count == 3)
-            #expect(result.truncated)
+            #expect(result.isTruncated)
             #expect(result.address == (try a.localAddress()))
             #expect(buffer == bytes("hel"))
         }
@@ -217,7 +217,7 @@ extension SocketTests {
             try a.send(bytes("abcdef"))
             var buffer = [UInt8](repeating: 0, count: 4)
             let result = try buffer.withUnsafeMutableBytes { try b.recvFrom(into: $0) }
-            #expect(result.truncated)
+            #expect(result.isTruncated)
             #expect(result.count == 4)
             #expect(buffer == bytes("0123"))
             let message = try b.recvMsg(3)
@@ -231,7 +231,7 @@ extension SocketTests {
             try a.send(bytes("0123456789"))
             var buffer = [UInt8](repeating: 0, count: 4)
             let result = try buffer.withUnsafeMutableBytes { try b.recvFrom(into: $0) }
-            #expect(!result.truncated)
+            #expect(!result.isTruncated)
             #expect(result.count == 4)
         }
     }

@@ -15,7 +15,7 @@ import TestSupport
         try left.shutdown(.write)
         var decoder = LengthPrefixedDecoder(.seed)
         var received: [String] = []
-        while let message = try right.receiveMessage(&decoder, chunkSize: 3) {
+        while let message = try right.recvMessage(&decoder, chunkSize: 3) {
             received.append(String(decoding: message, as: UTF8.self))
         }
         #expect(received == ["first", "", "third"])
@@ -45,7 +45,7 @@ import TestSupport
         connection.timeout = .seconds(10)
         try connection.sendMessage(Array("hello seed".utf8), encoder: LengthPrefixedEncoder(.seed))
         var decoder = LengthPrefixedDecoder(.seed)
-        let reply = try #require(try connection.receiveMessage(&decoder))
+        let reply = try #require(try connection.recvMessage(&decoder))
         #expect(String(decoding: reply, as: UTF8.self) == "HELLO SEED")
     }
 
@@ -56,7 +56,7 @@ import TestSupport
         try left.sendAll([0, 0, 0, 10, 1, 2])
         try left.shutdown(.write)
         var decoder = LengthPrefixedDecoder(.length)
-        #expect(throws: FramingError.truncated(buffered: 6)) { try right.receiveMessage(&decoder) }
+        #expect(throws: FramingError.truncated(buffered: 6)) { try right.recvMessage(&decoder) }
     }
 
     @Test func messages_YieldsLinesAsync_AndEndsAtEndOfStream() async throws {

@@ -63,7 +63,7 @@ extension AsyncTests {
             let baseline = try await AsyncTest.descriptorBaseline()
             let reports = AsyncMailbox<(peer: SocketAddress, timedOut: Bool)>()
             let harness = try AsyncServerHarness(configuration: ServerConfiguration(idleTimeout: .milliseconds(200))) { connection in
-                defer { reports.post((connection.peer, connection.timedOut)) }
+                defer { reports.post((connection.peer, connection.isTimedOut)) }
                 try await connection.echo()
             }
             let start = ContinuousClock.now
@@ -202,7 +202,7 @@ extension AsyncTests {
 
         @Test func maxConnections_ClosesTheSixthAtOnce_AndServesTheFirstFive() async throws {
             let baseline = try await AsyncTest.descriptorBaseline()
-            let harness = try AsyncServerHarness(configuration: ServerConfiguration(maxConnections: 5))
+            let harness = try AsyncServerHarness(configuration: ServerConfiguration(maximumConnections: 5))
             var clients: [Socket] = []
             for index in 0..<5 {
                 let client = try await AsyncTest.connect(to: harness.address)

@@ -155,7 +155,7 @@ extension SocketTests {
             try client.send(bytes("ab"), flags: .more)
             try client.send(bytes("cd"), flags: .doNotRoute)
             try client.shutdown(.write)
-            let received = try BufferedSocket(server).readToEnd(maxLength: 100)
+            let received = try BufferedSocket(server).readToEnd(maximumLength: 100)
             #expect(received == bytes("abcd"))
         }
 

@@ -83,7 +83,7 @@ extension SocketTests {
                 expectSocketError(.closed) { try socket.setOption(level: SOL_SOCKET, name: SO_KEEPALIVE, value: 1) }
                 expectSocketError(.closed) { try socket.setOption(level: SOL_SOCKET, name: SO_KEEPALIVE, bytes: [1, 0, 0, 0]) }
                 expectSocketError(.closed) { _ = try socket.option(level: SOL_SOCKET, name: SO_KEEPALIVE) }
-                expectSocketError(.closed) { _ = try socket.option(level: SOL_SOCKET, name: SO_KEEPALIVE, maxLength: 4) }
+                expectSocketError(.closed) { _ = try socket.option(level: SOL_SOCKET, name: SO_KEEPALIVE, maximumLength: 4) }
                 expectSocketError(.closed) { _ = try socket.detach() }
 
                 expectSocketError(.closed) { _ = try datagram.recvFrom(16) }

@@ -155,8 +155,8 @@ extension SocketTests {
             #expect(try socket.option(level: SOL_SOCKET, name: SO_RCVLOWAT) == 7)
             let seven = withUnsafeBytes(of: Int32(9)) { Array($0) }
             try socket.setOption(level: SOL_SOCKET, name: SO_RCVLOWAT, bytes: seven)
-            #expect(try socket.option(level: SOL_SOCKET, name: SO_RCVLOWAT, maxLength: 4) == seven)
-            let linger = try socket.option(level: SOL_SOCKET, name: SO_LINGER, maxLength: 64)
+            #expect(try socket.option(level: SOL_SOCKET, name: SO_RCVLOWAT, maximumLength: 4) == seven)
+            let linger = try socket.option(level: SOL_SOCKET, name: SO_LINGER, maximumLength: 64)
             #expect(linger.count == MemoryLayout<Glibc.linger>.size, "only the bytes the kernel wrote")
             let error = expectSocketError(.other) { _ = try socket.option(level: SOL_SOCKET, name: 9999) }
             #expect(error?.errnoName == "ENOPROTOOPT")

@@ -197,7 +197,7 @@ public enum LoadGenerator {
                 let sentAt = sent.removeFirst()
                 if window.contains(now) {
                     completed += 1
-                    latencies.append(UInt64((now - sentAt).nanoseconds))
+                    latencies.append(UInt64((now - sentAt).wholeNanoseconds))
                 }
                 if mismatched { tally.addError(notAnEchoServer) }
                 mismatched = false
@@ -247,7 +247,7 @@ public enum LoadGenerator {
                         tally.addError(notAnEchoServer)
                     } else if window.contains(now) {
                         completed += 1
-                        latencies.append(UInt64((now - sentAt).nanoseconds))
+                        latencies.append(UInt64((now - sentAt).wholeNanoseconds))
                     }
                 } catch let error as SocketError where error.kind == .timedOut {
                     if window.contains(timeout) { tally.addError(datagramLost) }
@@ -296,7 +296,7 @@ final class Tally: Sendable {
     /// The report over `measured`, the measured time that passed.
     func report(_ configuration: LoadConfiguration, measured: Duration) -> LoadReport {
         state.withLock { state in
-            let seconds = Double(measured.nanoseconds) / 1e9
+            let seconds = Double(measured.wholeNanoseconds) / 1e9
             let rate = seconds > 0 ? Double(state.completed) / seconds : 0
             func micro(_ percentile: Double) -> Double {
                 state.histogram.totalCount == 0 ? 0 : Double(state.histogram.valueAtPercentile(percentile)) / 1000
@@ -310,10 +310,3 @@ final class Tally: Sendable {
     }
 }
 
-extension Duration {
-    /// The duration in whole nanoseconds.
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-    }
-}

@@ -46,14 +46,14 @@ public final class DatagramChatService: Sendable {
                 state.lastSeen[member] = nil
                 deliveries += state.room.leave(member)
             }
-            if state.lastSeen.updateValue(now, forKey: datagram.sender) == nil {
-                deliveries += state.room.join(datagram.sender)
+            if state.lastSeen.updateValue(now, forKey: datagram.address) == nil {
+                deliveries += state.room.join(datagram.address)
             }
-            let (replies, quit) = state.room.receive(text, from: datagram.sender)
+            let (replies, quit) = state.room.receive(text, from: datagram.address)
             deliveries += replies
             if quit {
-                state.lastSeen[datagram.sender] = nil
-                deliveries += state.room.leave(datagram.sender)
+                state.lastSeen[datagram.address] = nil
+                deliveries += state.room.leave(datagram.address)
             }
             return deliveries
         }

@@ -8,16 +8,16 @@ public struct CommandResult: Sendable, Equatable {
     /// What it wrote to standard error, up to what the output limit left.
     public var standardError: [UInt8]
     /// Whether output past the limit was discarded.
-    public var truncated: Bool
+    public var isTruncated: Bool
     /// Whether the timeout killed its process group.
-    public var timedOut: Bool
+    public var isTimedOut: Bool
 
     /// Creates a result.
-    public init(exitCode: Int32, standardOutput: [UInt8], standardError: [UInt8], truncated: Bool, timedOut: Bool) {
+    public init(exitCode: Int32, standardOutput: [UInt8], standardError: [UInt8], isTruncated: Bool, isTimedOut: Bool) {
         self.exitCode = exitCode
         self.standardOutput = standardOutput
         self.standardError = standardError
-        self.truncated = truncated
-        self.timedOut = timedOut
+        self.isTruncated = isTruncated
+        self.isTimedOut = isTimedOut
     }
 }

@@ -121,7 +121,7 @@ public struct CommandRunner: Sendable {
         let output = collector.collected
         return CommandResult(
             exitCode: Self.exitCode(status), standardOutput: output.output, standardError: output.error,
-            truncated: output.truncated, timedOut: timedOut)
+            isTruncated: output.truncated, isTimedOut: timedOut)
     }
 
     /// The exit code a shell would report: the code, or 128 + the signal's number.

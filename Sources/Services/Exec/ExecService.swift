@@ -165,11 +165,11 @@ public struct ExecService: StreamService {
         }
 
         init(_ result: CommandResult, timeout: Duration) {
-            exitCode = result.timedOut ? ExecResponse.timedOutExit : result.exitCode
+            exitCode = result.isTimedOut ? ExecResponse.timedOutExit : result.exitCode
             standardOutput = result.standardOutput
             standardError = result.standardError
-            truncated = result.truncated
-            error = result.timedOut ? "timed out after \(timeout.formattedSeconds)" : nil
+            truncated = result.isTruncated
+            error = result.isTimedOut ? "timed out after \(timeout.formattedSeconds)" : nil
         }
     }
 
@@ -211,6 +211,6 @@ extension Duration {
     var formattedSeconds: String {
         let (seconds, attoseconds) = components
         guard attoseconds != 0 else { return "\(seconds) s" }
-        return "\(Double(seconds) + Double(attoseconds) / 1e18) s"
+        return "\(secondsValue) s"
     }
 }

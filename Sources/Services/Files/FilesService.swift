@@ -4,8 +4,6 @@ import Sockets
 
 #if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
 #endif
 
 /// `files` (seed 003's file transfer with a custom header): stores and serves the

@@ -107,14 +107,8 @@ public final class OutboundQueue<Element: Sendable>: Sendable {
             let outcome = state.withLock { state in
                 tryAppend(element, size: size, &state, waiting: true)
             }
-            switch outcome {
-            case .done(let result, let consumer):
-                consumer?.resume()
-                return result
-            case .overflowed(let producers, let consumer):
-                resume(producers, consumer, with: .overflowed)
-                return .overflowed
-            case .mustWait(let deadline):
+            if let result = complete(outcome) { return result }
+            if case .mustWait(let deadline) = outcome {
                 switch await waitForSpace(until: deadline) {
                 case .space: continue
                 case .overflowed: return .overflowed
@@ -135,6 +129,13 @@ public final class OutboundQueue<Element: Sendable>: Sendable {
         let outcome = state.withLock { state in
             tryAppend(element, size: size, &state, waiting: false)
         }
+        guard let result = complete(outcome) else { preconditionFailure("a send without waiting waited") }
+        return result
+    }
+
+    /// Resumes whom an append outcome names (outside the lock) and returns the send's
+    /// result; nil when the producer must wait.
+    private func complete(_ outcome: AppendOutcome) -> SendResult? {
         switch outcome {
         case .done(let result, let consumer):
             consumer?.resume()
@@ -143,7 +144,7 @@ public final class OutboundQueue<Element: Sendable>: Sendable {
             resume(producers, consumer, with: .overflowed)
             return .overflowed
         case .mustWait:
-            preconditionFailure("a send without waiting waited")
+            return nil
         }
     }
 

@@ -18,11 +18,11 @@ public struct Connection: Sendable {
         return try await state.socket.read(into: buffer)
     }
 
-    /// Reads up to `maxBytes`; empty at end of stream.
-    public func read(upTo maxBytes: Int) async throws -> [UInt8] {
+    /// Reads up to `maximumBytes`; empty at end of stream.
+    public func read(upTo maximumBytes: Int) async throws -> [UInt8] {
         state.touch()
         defer { state.touch() }
-        return try await state.socket.read(upTo: maxBytes)
+        return try await state.socket.read(upTo: maximumBytes)
     }
 
     /// Reads exactly `count` bytes (throws `unexpectedEndOfStream` if the stream ends first).
@@ -47,11 +47,11 @@ public struct Connection: Sendable {
     }
 
     /// Whether the server closed this connection for being idle too long.
-    public var timedOut: Bool { state.idledOut.load(ordering: .relaxed) }
+    public var isTimedOut: Bool { state.idledOut.load(ordering: .relaxed) }
 }
 
 /// What the server tracks per open connection.
-final class ConnectionState: Sendable {
+final class ConnectionState: StreamActivity {
     let socket: Socket
     let lastActive = Atomic<Int64>(Syscall.coarseMonotonicMilliseconds())
     let idledOut = Atomic<Bool>(false)
@@ -61,7 +61,7 @@ final class ConnectionState: Sendable {
     }
 
     @inline(__always)
-    func touch() {
+    package func touch() {
         lastActive.store(Syscall.coarseMonotonicMilliseconds(), ordering: .relaxed)
     }
 }

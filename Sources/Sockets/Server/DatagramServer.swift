@@ -19,7 +19,12 @@ public final class DatagramServer: Sendable {
 
     /// Creates a server on a bound datagram socket (``Socket/bindDatagram(to:reuseAddress:)``).
     ///
-    /// - Parameter maximumSize: Longer datagrams arrive cut, with `truncated` set.
+    /// - Parameters:
+    ///   - socket: The bound datagram socket to serve; the server closes it on shutdown.
+    ///   - maximumSize: Longer datagrams arrive cut, with `isTruncated` set.
+    ///   - logger: A handler's error is logged at `.notice`. By default nothing is logged.
+    ///   - reactor: The reactor whose thread runs the receive loop and the handler.
+    ///   - handler: Handles one datagram.
     public init(
         socket: Socket, maximumSize: Int = 65_535, logger: Logger = Logger(label: "sockets.datagram-server", factory: { _ in SwiftLogNoOpLogHandler() }),
         reactor: Reactor = .shared, handler: @escaping Handler
@@ -58,7 +63,7 @@ public final class DatagramServer: Sendable {
                 } catch where Task.isCancelled {
                     return
                 } catch {
-                    logger.notice("datagram failed", metadata: ["peer": "\(datagram.sender)", "error": "\(error)"])
+                    logger.notice("datagram failed", metadata: ["peer": "\(datagram.address)", "error": "\(error)"])
                 }
             }
         } catch let error as SocketError where error.kind == .closed {

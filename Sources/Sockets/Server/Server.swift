@@ -5,7 +5,7 @@ import Synchronization
 /// every connection concurrently in its own child task on the reactor.
 ///
 /// It survives its clients: a handler's error closes that connection only; past
-/// ``ServerConfiguration/maxConnections`` new connections are closed at once; idle
+/// ``ServerConfiguration/maximumConnections`` new connections are closed at once; idle
 /// connections are closed; running out of descriptors makes the accept loop back off
 /// and retry instead of spinning or exiting. ``shutdown()`` stops accepting, lets
 /// connections finish within the grace period, then closes the rest (the `Services`
@@ -40,8 +40,10 @@ public final class Server: Sendable {
     ///
     /// - Parameters:
     ///   - listeners: Listening stream sockets (``Socket/listen(on:backlog:reusePort:dualStack:)-(String,_,_,_)``).
+    ///   - configuration: Limits and timeouts.
     ///   - logger: Connection opened/closed at `.info`, handler errors at `.notice`, accept trouble
     ///     at `.warning`. By default nothing is logged.
+    ///   - reactor: The reactor whose thread runs the accept loops and the handlers.
     ///   - handler: Serves one connection.
     public init(
         listeners: [Socket], configuration: ServerConfiguration = ServerConfiguration(),
@@ -122,7 +124,7 @@ public final class Server: Sendable {
                 }
                 let state = ConnectionState(socket: socket)
                 let admitted = connections.withLock { open in
-                    guard open.count < configuration.maxConnections else { return false }
+                    guard open.count < configuration.maximumConnections else { return false }
                     open[ObjectIdentifier(state)] = state
                     return true
                 }
@@ -185,7 +187,7 @@ public final class Server: Sendable {
     }
 
     private func closeIdleConnections(after idleTimeout: Duration) async {
-        let limit = idleTimeout.components.seconds * 1000 + idleTimeout.components.attoseconds / 1_000_000_000_000_000
+        let limit = idleTimeout.wholeMilliseconds
         let interval = min(max(idleTimeout / 8, .milliseconds(20)), .seconds(1))
         while !Task.isCancelled {
             try? await Task.sleep(for: interval)

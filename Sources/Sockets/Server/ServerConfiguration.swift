@@ -1,7 +1,7 @@
 /// Limits and timeouts of a ``Server``.
 public struct ServerConfiguration: Sendable {
     /// Past this many open connections a new one is accepted and closed at once (SPEC: 10000).
-    public var maxConnections: Int
+    public var maximumConnections: Int
     /// A connection with no reads or writes for this long is closed (nil: never; SPEC: 300 s).
     public var idleTimeout: Duration?
     /// On shutdown, how long connections may finish what they are doing before they are closed.
@@ -13,10 +13,10 @@ public struct ServerConfiguration: Sendable {
 
     /// Creates a configuration; the defaults are the SPEC's.
     public init(
-        maxConnections: Int = 10_000, idleTimeout: Duration? = .seconds(300), gracePeriod: Duration = .seconds(3),
+        maximumConnections: Int = 10_000, idleTimeout: Duration? = .seconds(300), gracePeriod: Duration = .seconds(3),
         acceptBackoff: ClosedRange<Duration> = .milliseconds(10)...(.seconds(1)), noDelay: Bool = true
     ) {
-        self.maxConnections = maxConnections
+        self.maximumConnections = maximumConnections
         self.idleTimeout = idleTimeout
         self.gracePeriod = gracePeriod
         self.acceptBackoff = acceptBackoff

@@ -94,7 +94,7 @@ final class E2EChatFloodReader: @unchecked Sendable {
             let prefix = sender + ": "
             let done = prefix + "done"
             do {
-                while let message = try socket.receiveMessage(&decoder) {
+                while let message = try socket.recvMessage(&decoder) {
                     let now = ContinuousClock.now
                     let text = String(decoding: message, as: UTF8.self)
                     if text == done {

@@ -38,7 +38,7 @@ final class E2EClient {
     func sendRaw(_ bytes: [UInt8]) throws { try socket.sendAll(bytes) }
 
     /// The next message; nil at the end of the stream.
-    func receive() throws -> [UInt8]? { try socket.receiveMessage(&decoder) }
+    func receive() throws -> [UInt8]? { try socket.recvMessage(&decoder) }
 
     /// The next message as text; nil at the end of the stream.
     func receiveText() throws -> String? { try receive().map { String(decoding: $0, as: UTF8.self) } }

@@ -11,3 +11,5 @@ typealias E2EStream = ChildOutput
 typealias E2EResult = ProcessResult
 /// A failure of the harness: ``HarnessError``.
 typealias E2EError = HarnessError
+/// Where the built executables and the Python scripts are: ``Products``.
+typealias E2EPaths = Products

@@ -1,0 +1,68 @@
+import Synchronization
+import SocketsReactor
+import SocketsSystem
+
+extension Socket {
+    /// Where a socket stands with the reactor.
+    package enum ReactorState: Sendable {
+        /// No asynchronous call has had to wait yet.
+        case unregistered
+        case registered(ReactorRegistration)
+        /// Closed or detached: no new registration. The old one is kept alive for
+        /// calls still running, which may hold it through ``registrationCache``.
+        case closed(ReactorRegistration?)
+    }
+
+    /// The socket's registration with the shared reactor, created on first use.
+    ///
+    /// Call while holding the descriptor. The fast path is one atomic load.
+    @inline(__always)
+    package func registration() throws(SocketError) -> ReactorRegistration {
+        if let cached = registrationCache.load(ordering: .acquiring) {
+            return cached.takeUnretainedValue()
+        }
+        return try registerSlowly()
+    }
+
+    private func registerSlowly() throws(SocketError) -> ReactorRegistration {
+        let result: Result<ReactorRegistration, SocketError> = reactorState.withLock { state in
+            switch state {
+            case .registered(let registration):
+                return .success(registration)
+            case .closed:
+                return .failure(SocketError(.closed, operation: "register"))
+            case .unregistered:
+                do throws(SocketError) {
+                    let registration = try Reactor.shared.register(descriptor.raw)
+                    state = .registered(registration)
+                    registrationCache.store(Unmanaged.passUnretained(registration), ordering: .releasing)
+                    return .success(registration)
+                } catch {
+                    return .failure(error)
+                }
+            }
+        }
+        return try result.get()
+    }
+
+    /// Ends the socket's membership in the reactor and wakes its waiters with `closed`.
+    /// Runs while the descriptor is still open (from ``close()`` and ``detach()``).
+    ///
+    /// - Parameter keepingDescriptor: The descriptor lives on (detach), so it must be
+    ///   removed from epoll explicitly; a closed one leaves epoll by itself, and a stale
+    ///   event for its slot is recognised by the token's generation.
+    package func deregisterFromReactor(keepingDescriptor: Bool = false) {
+        let previous = reactorState.withLock { state -> ReactorRegistration? in
+            guard case .registered(let registration) = state else {
+                if case .unregistered = state { state = .closed(nil) }
+                return nil
+            }
+            state = .closed(registration)
+            return registration
+        }
+        registrationCache.store(nil, ordering: .releasing)
+        if let previous {
+            previous.reactor.deregister(previous, fd: keepingDescriptor ? descriptor.raw : nil)
+        }
+    }
+}

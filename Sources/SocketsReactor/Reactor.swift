@@ -1,0 +1,403 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSockets
+import DequeModule
+import HeapModule
+import Synchronization
+import SystemPackage
+import SocketsSystem
+
+/// An epoll event loop on its own thread, and a task executor running on that thread.
+///
+/// Sockets register with it on their first asynchronous wait. The loop waits for
+/// events, bumps each socket's readiness and resumes the tasks parked on it, fires
+/// deadlines, and runs the jobs of tasks that prefer it as their executor
+/// (`Task(executorPreference: reactor)`). Connection tasks that run here never
+/// change threads: an event, the read, the reply and the next park all happen on
+/// this one thread without a wake-up in between.
+///
+/// Sockets use ``shared``, which lives as long as the process. A reactor made with
+/// ``init()`` owns a thread and two descriptors until ``shutdown()``.
+public final class Reactor: TaskExecutor, Sendable {
+    /// The process-wide reactor, started on first use; it cannot be shut down.
+    ///
+    /// Failing to start it (no descriptor or thread left at that moment) is fatal: no
+    /// socket could wait for anything.
+    public static let shared: Reactor = {
+        do {
+            return try Reactor(isShared: true)
+        } catch {
+            fatalError("Sockets: cannot start the shared reactor: \(error)")
+        }
+    }()
+
+    /// The epoll instance. The loop thread uses it without acquiring (only that thread closes
+    /// it); other threads acquire it, so a descriptor number closed by ``shutdown()`` and
+    /// reused by another file is never handed to `epoll_ctl`.
+    private let epollDescriptor: SharedDescriptor
+    /// The eventfd that wakes the loop; acquired by every writer for the same reason.
+    private let wakeDescriptor: SharedDescriptor
+    private let isShared: Bool
+    private let slab = LockedValue(RegistrationSlab())
+    private let jobs = LockedValue(JobQueue())
+    private let deadlines = LockedValue(DeadlineHeap())
+    /// Scheduled deadlines not yet fired or cancelled. Kept outside the heap's lock so that
+    /// finishing an operation takes no lock, and a loop iteration without live deadlines
+    /// reads no clock after its wait.
+    private let liveDeadlines = Atomic<Int>(0)
+    /// True while the loop is about to block or blocked in `epoll_wait`: a job from another
+    /// thread must then write the eventfd.
+    private let polling = Atomic<Bool>(false)
+    /// Set by ``shutdown()``; the loop ends at its next turn.
+    private let stopRequested = Atomic<Bool>(false)
+    private let threadID = Atomic<UInt>(0)
+    /// Receive memory for tasks on the reactor thread; used only between a read and the
+    /// synchronous code that consumes it, never across a suspension.
+    ///
+    /// `nonisolated(unsafe)`: the pointer itself never changes, and the memory is handed
+    /// out only by ``scratchBuffer`` on the reactor thread, where one job runs at a time and
+    /// a job cannot suspend while it holds it — so no two users ever overlap.
+    private nonisolated(unsafe) let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 16)
+    /// The epoll user data of the wake-up eventfd.
+    private static let wakeToken: UInt64 = .max
+
+    /// Creates a reactor and starts its thread; ``shutdown()`` stops it.
+    ///
+    /// - Throws: ``SocketError`` when the epoll instance, its wake-up eventfd or the thread
+    ///   cannot be created (the process is out of descriptors, memory or threads).
+    ///
+    /// The corresponding C functions are `epoll_create1`, `eventfd` and `pthread_create`.
+    public convenience init() throws(SocketError) {
+        try self.init(isShared: false)
+    }
+
+    private init(isShared: Bool) throws(SocketError) {
+        let epoll = try Syscall.epollCreate().get("epoll_create1")
+        let wakeFD: Int32
+        switch Syscall.eventFD() {
+        case .success(let fd):
+            wakeFD = fd
+        case .failure(let errno):
+            _ = Syscall.close(epoll)
+            throw SocketError("eventfd", errno: errno)
+        }
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue
+        event.data.u64 = Self.wakeToken
+        if case .failure(let errno) = Syscall.epollControl(epoll, EPOLL_CTL_ADD, wakeFD, &event) {
+            _ = Syscall.close(wakeFD)
+            _ = Syscall.close(epoll)
+            throw SocketError("epoll_ctl", errno: errno)
+        }
+        self.epollDescriptor = SharedDescriptor(epoll)
+        self.wakeDescriptor = SharedDescriptor(wakeFD)
+        self.isShared = isShared
+        try startThread()
+    }
+
+    deinit {
+        scratch.deallocate()
+    }
+
+    /// The reactor thread's scratch buffer, or nil on any other thread.
+    package var scratchBuffer: UnsafeMutableRawBufferPointer? { isCurrentThread ? scratch : nil }
+
+    /// Whether the caller runs on the reactor's thread.
+    public var isCurrentThread: Bool { threadID.load(ordering: .relaxed) == UInt(pthread_self()) }
+
+    /// Stops the reactor: its thread ends at the next turn of its loop, every task parked
+    /// on one of its sockets resumes with ``SocketError/Kind/closed``, registering a socket
+    /// fails with `closed`, and its epoll and eventfd descriptors are closed. Jobs of tasks
+    /// that prefer it as their executor run on the global concurrent executor from then on.
+    ///
+    /// Returns at once, without waiting for the thread; calling it again does nothing.
+    /// ``shared`` cannot be shut down (a precondition): every socket depends on it.
+    public func shutdown() {
+        precondition(!isShared, "Sockets: the shared reactor cannot be shut down")
+        guard !stopRequested.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        wake()
+    }
+
+    // MARK: Executor
+
+    /// Queues a job to run on the reactor thread (on the global concurrent executor once
+    /// the reactor is shut down).
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let accepted = jobs.withLock { queue in
+            guard !queue.isStopped else { return false }
+            queue.jobs.append(job)
+            return true
+        }
+        guard accepted else {
+            globalConcurrentExecutor.enqueue(ExecutorJob(job))
+            return
+        }
+        if !isCurrentThread && polling.exchange(false, ordering: .sequentiallyConsistent) {
+            wake()
+        }
+    }
+
+    /// Writes the eventfd, so that a blocked `epoll_wait` returns; nothing after shutdown.
+    private func wake() {
+        guard wakeDescriptor.acquire() else { return }
+        Syscall.signalEventFD(wakeDescriptor.raw)
+        wakeDescriptor.release()
+    }
+
+    // MARK: Registration
+
+    /// Registers `fd` for edge-triggered input and output events.
+    ///
+    /// - Throws: ``SocketError`` from `epoll_ctl`; `closed` once the reactor is shut down.
+    package func register(_ fd: Int32) throws(SocketError) -> ReactorRegistration {
+        let registration = slab.withLock { slab in
+            slab.isClosed ? nil : slab.insert { ReactorRegistration(reactor: self, token: $0) }
+        }
+        guard let registration, epollDescriptor.acquire() else {
+            if let registration { slab.withLock { $0.remove(registration.token) } }
+            throw SocketError(.closed, operation: "epoll_ctl", detail: "the reactor is shut down")
+        }
+        defer { epollDescriptor.release() }
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue
+        event.data.u64 = registration.token
+        if case .failure(let errno) = Syscall.epollControl(epollDescriptor.raw, EPOLL_CTL_ADD, fd, &event) {
+            slab.withLock { $0.remove(registration.token) }
+            throw SocketError("epoll_ctl", errno: errno)
+        }
+        return registration
+    }
+
+    /// Forgets a registration and wakes its waiters with `closed`; removes `fd` from
+    /// epoll when given (a descriptor about to be closed leaves epoll by itself).
+    package func deregister(_ registration: ReactorRegistration, fd: Int32?) {
+        if let fd, epollDescriptor.acquire() {
+            var event = epoll_event()
+            _ = Syscall.epollControl(epollDescriptor.raw, EPOLL_CTL_DEL, fd, &event)
+            epollDescriptor.release()
+        }
+        slab.withLock { $0.remove(registration.token) }
+        registration.close()
+    }
+
+    // MARK: Deadlines
+
+    package func schedule(_ deadline: ReactorDeadline) {
+        let live = liveDeadlines.add(1, ordering: .relaxed).newValue
+        let isEarliest = deadlines.withLock { $0.insert(deadline, live: live) }
+        if isEarliest && !isCurrentThread && polling.exchange(false, ordering: .sequentiallyConsistent) {
+            wake()
+        }
+    }
+
+    package func deadlineCancelled() {
+        liveDeadlines.subtract(1, ordering: .relaxed)
+    }
+
+    // MARK: The loop
+
+    private func startThread() throws(SocketError) {
+        var thread = pthread_t()
+        let context = Unmanaged.passRetained(self)
+        let status = pthread_create(&thread, nil, { context in
+            let reactor = Unmanaged<Reactor>.fromOpaque(context!).takeRetainedValue()
+            reactor.run()
+            return nil
+        }, context.toOpaque())
+        guard status == 0 else {
+            context.release()
+            _ = epollDescriptor.close { _ in }
+            _ = wakeDescriptor.close { _ in }
+            throw SocketError(.resourceExhausted, operation: "pthread_create",
+                              detail: "cannot start the reactor thread: \(Errno(rawValue: status))")
+        }
+        pthread_detach(thread)
+    }
+
+    private func run() {
+        threadID.store(UInt(pthread_self()), ordering: .relaxed)
+        let capacity = 512
+        let events = UnsafeMutableBufferPointer<epoll_event>.allocate(capacity: capacity)
+        defer { events.deallocate() }
+        var ready: [(ReactorRegistration, UInt32)] = []
+        ready.reserveCapacity(capacity)
+        let executor = asUnownedTaskExecutor()
+        var batch = Deque<UnownedJob>(minimumCapacity: 256)
+        while !stopRequested.load(ordering: .acquiring) {
+            runJobs(executor, &batch)
+            // Announce the wait before looking at jobs and deadlines: whatever another thread
+            // adds after this sees `polling` set and writes the eventfd.
+            polling.store(true, ordering: .sequentiallyConsistent)
+            var timeout = deadlines.withLock { $0.millisecondsUntilNext() }
+            if !jobs.withLock({ $0.jobs.isEmpty }) || stopRequested.load(ordering: .acquiring) { timeout = 0 }
+            let count: Int
+            switch Syscall.epollWait(epollDescriptor.raw, events, timeoutMilliseconds: timeout) {
+            case .success(let eventCount):
+                count = eventCount  // EINTR comes back as zero events: the loop just goes round again.
+            case .failure(let errno):
+                // What else epoll_wait can return — EBADF, EFAULT, EINVAL — says that the epoll
+                // descriptor or the event buffer is wrong: a bug here, not a condition to live
+                // with (SwiftNIO's policy too). Going on would spin on the same error, unseen.
+                preconditionFailure("Sockets: epoll_wait failed: \(errno)")
+            }
+            polling.store(false, ordering: .sequentiallyConsistent)
+            if count > 0 {
+                slab.withLock { slab in
+                    for event in events[0..<count] {
+                        if event.data.u64 == Self.wakeToken { continue }
+                        if let registration = slab[event.data.u64] { ready.append((registration, event.events)) }
+                    }
+                }
+                if events[0..<count].contains(where: { $0.data.u64 == Self.wakeToken }) {
+                    Syscall.drainEventFD(wakeDescriptor.raw)
+                }
+                for (registration, mask) in ready {
+                    let hangUp = mask & (EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0
+                    registration.handle(
+                        readable: hangUp || mask & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLPRI.rawValue) != 0,
+                        writable: hangUp || mask & EPOLLOUT.rawValue != 0,
+                        ended: hangUp || mask & EPOLLRDHUP.rawValue != 0)
+                }
+                ready.removeAll(keepingCapacity: true)
+            }
+            fireDeadlines()
+        }
+        stop()
+    }
+
+    /// The end of the loop, on its thread: wakes every waiter with `closed`, hands the
+    /// queued jobs (and any that come later) to the global executor, closes the descriptors.
+    private func stop() {
+        for registration in slab.withLock({ $0.closeAll() }) {
+            registration.close()
+        }
+        // The pending deadlines retain their registrations, which retain this reactor.
+        deadlines.withLock { $0 = DeadlineHeap() }
+        // After the waiters: the jobs that resuming them queued here are handed over too.
+        let leftover = jobs.withLock { queue in
+            queue.isStopped = true
+            defer { queue.jobs.removeAll() }
+            return queue.jobs
+        }
+        for job in leftover {
+            globalConcurrentExecutor.enqueue(ExecutorJob(job))
+        }
+        _ = wakeDescriptor.close { _ in }
+        _ = epollDescriptor.close { _ in }
+        threadID.store(0, ordering: .relaxed)
+    }
+
+    /// Runs the queued jobs, including ones they enqueue, up to a bound that keeps I/O fair.
+    ///
+    /// `batch` is an empty queue that keeps its storage: it is swapped with the shared
+    /// queue, so taking the jobs costs one lock and no allocation.
+    private func runJobs(_ executor: UnownedTaskExecutor, _ batch: inout Deque<UnownedJob>) {
+        var budget = 4096
+        while budget > 0 {
+            jobs.withLock { swap(&batch, &$0.jobs) }
+            if batch.isEmpty { return }
+            budget -= batch.count
+            while let job = batch.popFirst() {
+                job.runSynchronously(on: executor)
+            }
+        }
+    }
+
+    private func fireDeadlines() {
+        guard liveDeadlines.load(ordering: .relaxed) > 0 else { return }
+        let now = ContinuousClock.now
+        let due = deadlines.withLock { $0.popDue(now: now) }
+        for deadline in due { deadline.fire() }
+    }
+}
+
+/// The jobs waiting for the reactor thread; once `isStopped`, none is accepted.
+package struct JobQueue {
+    package var jobs = Deque<UnownedJob>()
+    package var isStopped = false
+}
+
+/// Registrations indexed by slab slot; a token is `generation << 32 | slot`, so an
+/// event for a slot that was freed and reused is recognised as stale and dropped.
+package struct RegistrationSlab {
+    private var entries: [ReactorRegistration?] = []
+    private var generations: [UInt32] = []
+    private var free: [Int] = []
+    /// Set when the reactor stops: no registration is added any more.
+    private(set) var isClosed = false
+
+    /// Empties the slab for good and returns what it held.
+    package mutating func closeAll() -> [ReactorRegistration] {
+        isClosed = true
+        defer {
+            entries.removeAll()
+            generations.removeAll()
+            free.removeAll()
+        }
+        return entries.compactMap { $0 }
+    }
+
+    package mutating func insert(_ make: (UInt64) -> ReactorRegistration) -> ReactorRegistration {
+        let slot: Int
+        if let reused = free.popLast() {
+            slot = reused
+        } else {
+            slot = entries.count
+            entries.append(nil)
+            generations.append(0)
+        }
+        let registration = make(UInt64(generations[slot]) << 32 | UInt64(slot))
+        entries[slot] = registration
+        return registration
+    }
+
+    package mutating func remove(_ token: UInt64) {
+        let slot = Int(token & 0xFFFF_FFFF)
+        guard slot < entries.count, UInt64(generations[slot]) == token >> 32, entries[slot] != nil else { return }
+        entries[slot] = nil
+        generations[slot] &+= 1
+        free.append(slot)
+    }
+
+    package subscript(token: UInt64) -> ReactorRegistration? {
+        let slot = Int(token & 0xFFFF_FFFF)
+        guard slot < entries.count, UInt64(generations[slot]) == token >> 32 else { return nil }
+        return entries[slot]
+    }
+}
+
+/// Pending deadlines. Finished operations leave their entry behind (cancelled); the
+/// heap is rebuilt without them once they outnumber the live ones.
+package struct DeadlineHeap {
+    private var heap = Heap<ScheduledDeadline>()
+
+    /// Adds a deadline; true if it is now the earliest.
+    ///
+    /// - Parameter live: How many scheduled deadlines are live, this one included.
+    package mutating func insert(_ deadline: ReactorDeadline, live: Int) -> Bool {
+        if heap.count > 64 && heap.count > 2 * live {
+            heap = Heap(heap.unordered.filter { !$0.deadline.isCancelled })
+        }
+        let isEarliest = heap.min.map { deadline.instant < $0.deadline.instant } ?? true
+        heap.insert(ScheduledDeadline(deadline: deadline))
+        return isEarliest
+    }
+
+    /// The poll timeout until the earliest deadline; -1 without one.
+    package mutating func millisecondsUntilNext() -> Int32 {
+        while let first = heap.min, first.deadline.isCancelled { _ = heap.removeMin() }
+        guard let first = heap.min else { return -1 }
+        return ContinuousClock.now.duration(to: first.deadline.instant).roundedUpMilliseconds
+    }
+
+    package mutating func popDue(now: ContinuousClock.Instant) -> [ReactorDeadline] {
+        var due: [ReactorDeadline] = []
+        while let first = heap.min, first.deadline.isCancelled || first.deadline.instant <= now {
+            let entry = heap.removeMin()
+            if !entry.deadline.isCancelled { due.append(entry.deadline) }
+        }
+        return due
+    }
+}

@@ -1,0 +1,190 @@
+import Synchronization
+import SocketsSystem
+
+/// One socket's membership in a ``Reactor``: its readiness and the tasks waiting on it.
+///
+/// The socket is registered once, edge-triggered, for input and output. Each
+/// direction has a readiness *sequence* the reactor bumps on every event. An
+/// operation notes the sequence, tries its system call, and on `EAGAIN` parks
+/// only if the sequence has not moved since — so an event that lands between the
+/// call and the park is never lost, and an idle socket costs nothing.
+package final class ReactorRegistration: Sendable {
+    /// The two directions an operation can wait for.
+    package enum Direction: Sendable {
+        case read, write
+    }
+
+    /// A parked task.
+    package struct Waiter: Sendable {
+        let id: UInt64
+        let continuation: UnsafeContinuation<Void, any Error>
+        let deadline: ReactorDeadline?
+        /// The waiting call (`read`, `accept`, …), named in the error that ends the wait.
+        let operation: String
+    }
+
+    private struct State: Sendable {
+        var readers = WaiterList()
+        var writers = WaiterList()
+        var closed = false
+    }
+
+    package let reactor: Reactor
+    /// Slab index and generation, carried in epoll's user data.
+    package let token: UInt64
+    /// Bumped by the reactor on each input-side event (data, end of stream, hang-up, error).
+    package let readSequence = Atomic<UInt64>(0)
+    /// Bumped by the reactor on each output-side event.
+    package let writeSequence = Atomic<UInt64>(0)
+    /// The read sequence at which a stream read came back short, i.e. drained the socket:
+    /// until the sequence moves, another read would only return `EAGAIN` — unless the
+    /// peer has closed its side, which ``inputEnded`` records.
+    package let drainedAtReadSequence = Atomic<UInt64>(.max)
+    /// Set (before the sequence moves) once an event reported end of input, hang-up or
+    /// an error: from then on a read never relies on ``drainedAtReadSequence``, because
+    /// the end of stream it must still see will not raise another event.
+    package let inputEnded = Atomic<Bool>(false)
+    private let state = LockedValue(State())
+    private let nextWaiterID = Atomic<UInt64>(0)
+
+    package init(reactor: Reactor, token: UInt64) {
+        self.reactor = reactor
+        self.token = token
+    }
+
+    /// Whether a read may skip its system call and park at once: the last read drained
+    /// the socket at `sequence` and nothing has happened since.
+    @inline(__always)
+    package func isDrained(at sequence: UInt64) -> Bool {
+        sequence == drainedAtReadSequence.load(ordering: .relaxed) && !inputEnded.load(ordering: .acquiring)
+    }
+
+    package func sequence(_ direction: Direction) -> UInt64 {
+        switch direction {
+        case .read: return readSequence.load(ordering: .acquiring)
+        case .write: return writeSequence.load(ordering: .acquiring)
+        }
+    }
+
+    /// Suspends until an event for `direction` arrives after `sequence` was observed.
+    ///
+    /// - Throws: `SocketError.closed` if the socket is closed while waiting,
+    ///   `SocketError.timedOut` at `deadline`, `CancellationError` if the task is cancelled.
+    package func wait(
+        for direction: Direction, after sequence: UInt64,
+        deadline: ContinuousClock.Instant?, operation: String
+    ) async throws {
+        let id = nextWaiterID.add(1, ordering: .relaxed).newValue
+        try await withTaskCancellationHandler {
+            try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
+                let timer = deadline.map { ReactorDeadline(at: $0, registration: self, waiterID: id, direction: direction) }
+                enum Outcome { case parked, ready, closed, cancelled, expired }
+                let outcome: Outcome = state.withLock { state in
+                    if state.closed { return .closed }
+                    if self.sequence(direction) != sequence { return .ready }
+                    if Task.isCancelled { return .cancelled }
+                    if let deadline, deadline <= .now { return .expired }
+                    let waiter = Waiter(id: id, continuation: continuation, deadline: timer, operation: operation)
+                    switch direction {
+                    case .read: state.readers.append(waiter)
+                    case .write: state.writers.append(waiter)
+                    }
+                    // Scheduled under the lock, so the timer is counted live before anyone
+                    // can find the waiter and cancel it.
+                    if let timer { reactor.schedule(timer) }
+                    return .parked
+                }
+                switch outcome {
+                case .parked: break
+                case .ready: continuation.resume()
+                case .closed: continuation.resume(throwing: SocketError(.closed, operation: operation))
+                case .cancelled: continuation.resume(throwing: CancellationError())
+                case .expired: continuation.resume(throwing: SocketError(.timedOut, operation: operation))
+                }
+            }
+        } onCancel: {
+            remove(id, direction)?.continuation.resume(throwing: CancellationError())
+        }
+    }
+
+    /// Called by the reactor thread for an epoll event.
+    package func handle(readable: Bool, writable: Bool, ended: Bool) {
+        if ended { inputEnded.store(true, ordering: .releasing) }
+        if readable { readSequence.add(1, ordering: .releasing) }
+        if writable { writeSequence.add(1, ordering: .releasing) }
+        let woken = state.withLock { state in
+            var woken = WaiterList()
+            if readable { woken.take(from: &state.readers) }
+            if writable { woken.take(from: &state.writers) }
+            return woken
+        }
+        woken.forEach { waiter in
+            waiter.deadline?.cancel()
+            waiter.continuation.resume()
+        }
+    }
+
+    /// Resumes a waiter whose deadline passed with `timedOut`.
+    package func expire(_ id: UInt64, _ direction: Direction) {
+        guard let waiter = remove(id, direction) else { return }
+        waiter.continuation.resume(throwing: SocketError(.timedOut, operation: waiter.operation))
+    }
+
+    /// Marks the registration closed and resumes every waiter with `closed`.
+    package func close() {
+        let woken = state.withLock { state in
+            state.closed = true
+            var woken = WaiterList()
+            woken.take(from: &state.readers)
+            woken.take(from: &state.writers)
+            return woken
+        }
+        woken.forEach { waiter in
+            waiter.deadline?.cancel()
+            waiter.continuation.resume(throwing: SocketError(.closed, operation: waiter.operation))
+        }
+    }
+
+    private func remove(_ id: UInt64, _ direction: Direction) -> Waiter? {
+        let waiter = state.withLock { state in
+            switch direction {
+            case .read: return state.readers.remove(id)
+            case .write: return state.writers.remove(id)
+            }
+        }
+        waiter?.deadline?.cancel()
+        return waiter
+    }
+}
+
+/// A list of waiters that does not allocate for the usual single waiter.
+package struct WaiterList: Sendable {
+    private var first: ReactorRegistration.Waiter?
+    private var rest: [ReactorRegistration.Waiter] = []
+
+    package mutating func append(_ waiter: ReactorRegistration.Waiter) {
+        if first == nil { first = waiter } else { rest.append(waiter) }
+    }
+
+    package mutating func remove(_ id: UInt64) -> ReactorRegistration.Waiter? {
+        if let waiter = first, waiter.id == id {
+            first = rest.isEmpty ? nil : rest.removeFirst()
+            return waiter
+        }
+        guard let index = rest.firstIndex(where: { $0.id == id }) else { return nil }
+        return rest.remove(at: index)
+    }
+
+    /// Moves every waiter of `other` into this list.
+    package mutating func take(from other: inout WaiterList) {
+        if let waiter = other.first { append(waiter) }
+        for waiter in other.rest { append(waiter) }
+        other.first = nil
+        if !other.rest.isEmpty { other.rest.removeAll() }
+    }
+
+    package func forEach(_ body: (ReactorRegistration.Waiter) -> Void) {
+        if let first { body(first) }
+        for waiter in rest { body(waiter) }
+    }
+}
