@@ -4,13 +4,13 @@
 import Sockets
 
 let programs: [String: (UInt16?) throws -> Void] = [
-    "hello-server": helloServer,   // seed 000/001 tcpserver.py
-    "hello-client": helloClient,   // seed 000 tcpclient.py
-    "time-server": timeServer,     // seed 002
-    "upper-server": upperServer,   // seed 003/004 TCP server
-    "upper-client": upperClient,   // seed 003/004 TCP client
-    "udp-upper-server": udpUpperServer, // seed 003/004 UDP server
-    "udp-upper-client": udpUpperClient, // seed 003/004 UDP client
+    "hello-server": helloServer,  // seed 000/001 tcpserver.py
+    "hello-client": helloClient,  // seed 000 tcpclient.py
+    "time-server": timeServer,  // seed 002
+    "upper-server": upperServer,  // seed 003/004 TCP server
+    "upper-client": upperClient,  // seed 003/004 TCP client
+    "udp-upper-server": udpUpperServer,  // seed 003/004 UDP server
+    "udp-upper-client": udpUpperClient,  // seed 003/004 UDP client
 ]
 
 setvbuf(stdout, nil, _IOLBF, 0)  // line by line, also into a pipe

@@ -265,7 +265,8 @@ struct JSONHeaderParser {
 
     private mutating func parseLiteral(_ literal: StaticString) throws(FramingError) {
         let count = literal.utf8CodeUnitCount
-        let matches = count <= bytes.count - index
+        let matches =
+            count <= bytes.count - index
             && (0..<count).allSatisfy { bytes[index + $0] == literal.utf8Start[$0] }
         guard matches else { throw invalid("unexpected character") }
         index += count

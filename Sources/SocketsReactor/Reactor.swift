@@ -1,12 +1,13 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CSockets
 import DequeModule
 import HeapModule
+import SocketsSystem
 import Synchronization
 import SystemPackage
-import SocketsSystem
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// An epoll event loop on its own thread, and a task executor running on that thread.
 ///
@@ -201,17 +202,20 @@ public final class Reactor: TaskExecutor, Sendable {
     private func startThread() throws(SocketError) {
         var thread = pthread_t()
         let context = Unmanaged.passRetained(self)
-        let status = pthread_create(&thread, nil, { context in
-            let reactor = Unmanaged<Reactor>.fromOpaque(context!).takeRetainedValue()
-            reactor.run()
-            return nil
-        }, context.toOpaque())
+        let status = pthread_create(
+            &thread, nil,
+            { context in
+                let reactor = Unmanaged<Reactor>.fromOpaque(context!).takeRetainedValue()
+                reactor.run()
+                return nil
+            }, context.toOpaque())
         guard status == 0 else {
             context.release()
             _ = epollDescriptor.close { _ in }
             _ = wakeDescriptor.close { _ in }
-            throw SocketError(.resourceExhausted, operation: "pthread_create",
-                              detail: "cannot start the reactor thread: \(Errno(rawValue: status))")
+            throw SocketError(
+                .resourceExhausted, operation: "pthread_create",
+                detail: "cannot start the reactor thread: \(Errno(rawValue: status))")
         }
         pthread_detach(thread)
     }

@@ -1,5 +1,5 @@
-import Synchronization
 import SocketsSystem
+import Synchronization
 
 /// A deadline for one parked operation. Scheduled with the reactor when the task
 /// parks; cancelled when the task is woken first.
@@ -10,8 +10,10 @@ package final class ReactorDeadline: Sendable {
     package let direction: ReactorRegistration.Direction
     private let cancelled = Atomic<Bool>(false)
 
-    package init(at instant: ContinuousClock.Instant, registration: ReactorRegistration, waiterID: UInt64,
-         direction: ReactorRegistration.Direction) {
+    package init(
+        at instant: ContinuousClock.Instant, registration: ReactorRegistration, waiterID: UInt64,
+        direction: ReactorRegistration.Direction
+    ) {
         self.instant = instant
         self.registration = registration
         self.waiterID = waiterID

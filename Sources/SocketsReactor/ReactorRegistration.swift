@@ -1,5 +1,5 @@
-import Synchronization
 import SocketsSystem
+import Synchronization
 
 /// One socket's membership in a ``Reactor``: its readiness and the tasks waiting on it.
 ///

@@ -53,10 +53,13 @@ struct BenchCommand: AsyncParsableCommand {
             encoder.outputFormatting = [.sortedKeys]
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
         } else {
-            print(String(format: "%.0f messages/s, %.2f MB/s, latency p50 %.1f µs, p99 %.1f µs, p99.9 %.1f µs, %d errors (%d connections, %d B, %.1f s)",
-                         report.messagesPerSecond, report.megabytesPerSecond, report.p50Microseconds,
-                         report.p99Microseconds, report.p999Microseconds, report.errors, report.connections,
-                         report.size, report.durationSeconds))
+            print(
+                String(
+                    format:
+                        "%.0f messages/s, %.2f MB/s, latency p50 %.1f µs, p99 %.1f µs, p99.9 %.1f µs, %d errors (%d connections, %d B, %.1f s)",
+                    report.messagesPerSecond, report.megabytesPerSecond, report.p50Microseconds,
+                    report.p99Microseconds, report.p999Microseconds, report.errors, report.connections,
+                    report.size, report.durationSeconds))
         }
         // Say why, most frequent cause first: `sock: bench: connect 127.0.0.1:9: connection refused`.
         let causes = report.errorCauses.sorted { ($0.value, $1.key) > ($1.value, $0.key) }

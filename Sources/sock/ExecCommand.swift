@@ -2,7 +2,7 @@ import ArgumentParser
 import Services
 
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 /// `sock exec ADDR [--token-file F] -- PROGRAM ARGS...`: runs a program on an `exec`
@@ -27,7 +27,9 @@ struct ExecCommand: ParsableCommand {
     var command: [String] = []
 
     func validate() throws {
-        guard !command.isEmpty else { throw ValidationError("give the program after --, e.g. sock exec \(server.address) -- ls -l") }
+        guard !command.isEmpty else {
+            throw ValidationError("give the program after --, e.g. sock exec \(server.address) -- ls -l")
+        }
     }
 
     func run() throws {
@@ -36,7 +38,8 @@ struct ExecCommand: ParsableCommand {
         try client.send(header: ExecRequest(argv: command, token: token))
         let (response, bodyLength) = try client.receiveHeader(ExecResponse.self)
         guard response.standardOutputCount >= 0, response.standardErrorCount >= 0,
-              response.standardOutputCount + response.standardErrorCount == bodyLength else {
+            response.standardOutputCount + response.standardErrorCount == bodyLength
+        else {
             throw CommandFailure("\(server.address): the server's response is not understood")
         }
         try client.readBody(count: response.standardOutputCount) { try LocalFile.standardOutput.write($0) }

@@ -2,7 +2,7 @@ import ArgumentParser
 import Services
 
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 /// `sock get ADDR NAME [-o FILE]`: fetches a file from a `files` server, checks its
@@ -20,7 +20,10 @@ struct GetCommand: ParsableCommand {
     @Argument(help: "The file's name on the server.")
     var name: String
 
-    @Option(name: .short, help: ArgumentHelp("Where to write it (default: NAME in the current directory; - for standard output).", valueName: "file"))
+    @Option(
+        name: .short,
+        help: ArgumentHelp(
+            "Where to write it (default: NAME in the current directory; - for standard output).", valueName: "file"))
     var output: String?
 
     @OptionGroup var progressFlag: ProgressFlag
@@ -45,7 +48,8 @@ struct GetCommand: ParsableCommand {
         }
 
         var hasher = ContentHasher()
-        var progress = ProgressBar(label: name, total: bodyLength, quiet: progressFlag.quiet || toStandardOutput && isatty(STDOUT_FILENO) == 1)
+        var progress = ProgressBar(
+            label: name, total: bodyLength, quiet: progressFlag.quiet || toStandardOutput && isatty(STDOUT_FILENO) == 1)
         var received = 0
         try client.readBody(count: bodyLength) { chunk in
             hasher.update(chunk)

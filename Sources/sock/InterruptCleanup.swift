@@ -1,7 +1,7 @@
 import Synchronization
 
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 /// Removes a temporary file when SIGINT or SIGTERM ends the process (`sock get`'s

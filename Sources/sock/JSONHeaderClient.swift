@@ -2,7 +2,7 @@ import Framing
 import Sockets
 
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 /// The client side of the `exec` and `files` protocols, blocking: sends JSON-header

@@ -2,7 +2,7 @@ import ArgumentParser
 import Services
 
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 /// `sock ls ADDR`: lists the files of a `files` server, one line each: the size in

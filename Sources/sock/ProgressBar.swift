@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 /// A one-line progress bar on standard error, for `put` and `get`:
@@ -40,7 +40,9 @@ struct ProgressBar {
         let filled = Int(fraction * Double(Self.barWidth))
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: Self.barWidth - filled)
         let percent = Int(fraction * 100)
-        fputs("\r\(label)  [\(bar)] \(percent < 10 ? "  " : percent < 100 ? " " : "")\(percent)%  \(Self.format(done)) / \(Self.format(total))\u{1B}[K", stderr)
+        fputs(
+            "\r\(label)  [\(bar)] \(percent < 10 ? "  " : percent < 100 ? " " : "")\(percent)%  \(Self.format(done)) / \(Self.format(total))\u{1B}[K",
+            stderr)
     }
 
     /// Ends the bar's line, if it drew one.

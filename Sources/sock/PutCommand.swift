@@ -15,7 +15,9 @@ struct PutCommand: ParsableCommand {
     @Argument(help: "The local file to send.")
     var file: String
 
-    @Option(name: .customLong("as"), help: ArgumentHelp("The name to store it under (default: the file's own name).", valueName: "name"))
+    @Option(
+        name: .customLong("as"),
+        help: ArgumentHelp("The name to store it under (default: the file's own name).", valueName: "name"))
     var name: String?
 
     @OptionGroup var progressFlag: ProgressFlag
@@ -43,7 +45,8 @@ struct PutCommand: ParsableCommand {
 
     /// Sends the file's first `size` bytes, stopping early when the server has answered
     /// already (it refused the put).
-    private static func sendBody(of local: LocalFile, size: Int, to client: JSONHeaderClient, progress: inout ProgressBar) throws {
+    private static func sendBody(of local: LocalFile, size: Int, to client: JSONHeaderClient, progress: inout ProgressBar) throws
+    {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: JSONHeaderClient.chunkSize, alignment: 16)
         defer { buffer.deallocate() }
         var sent = 0

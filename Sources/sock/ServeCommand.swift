@@ -6,7 +6,7 @@ import Services
 import Sockets
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `sock serve SERVICE`: runs a service until SIGINT/SIGTERM (SPEC §4).
@@ -94,18 +94,20 @@ struct ServeCommand: AsyncParsableCommand {
             if let unixPath { try UnixSocketFile.prepare(unixPath, type: .datagram) }
             let socket = try Socket.bindDatagram(to: listen)
             address = try socket.localAddress()
-            service = GracefulService(DatagramServer(socket: socket, logger: logger, handler: try datagramHandler(logger: logger)))
+            service = GracefulService(
+                DatagramServer(socket: socket, logger: logger, handler: try datagramHandler(logger: logger)))
         } else {
             let handler = try streamService(framing: framing)
             if let unixPath { try UnixSocketFile.prepare(unixPath, type: .stream) }
             let listener = try Socket.listen(on: listen)
             address = try listener.localAddress()
-            service = GracefulService(Server(
-                listeners: [listener],
-                configuration: ServerConfiguration(
-                    maximumConnections: maximumConnections, idleTimeout: .milliseconds(Int64(idleTimeout * 1000))),
-                logger: logger,
-                handler: handler.serve))
+            service = GracefulService(
+                Server(
+                    listeners: [listener],
+                    configuration: ServerConfiguration(
+                        maximumConnections: maximumConnections, idleTimeout: .milliseconds(Int64(idleTimeout * 1000))),
+                    logger: logger,
+                    handler: handler.serve))
         }
         let socketFile = unixPath.flatMap(UnixSocketFile.init(boundAt:))
         defer { socketFile?.remove() }

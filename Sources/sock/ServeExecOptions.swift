@@ -5,7 +5,10 @@ import Services
 /// `--allow PROGRAM … [--token-file F] [--timeout S] [--max-output B] [--protocol json|seed]`.
 struct ServeExecOptions: ParsableArguments {
     /// The programs clients may run.
-    @Option(help: ArgumentHelp("A program clients may run, by name (looked up in PATH) or absolute path; repeat it. '*' allows every program.", valueName: "program"))
+    @Option(
+        help: ArgumentHelp(
+            "A program clients may run, by name (looked up in PATH) or absolute path; repeat it. '*' allows every program.",
+            valueName: "program"))
     var allow: [String] = []
 
     /// The token every request must carry.
@@ -16,11 +19,15 @@ struct ServeExecOptions: ParsableArguments {
     var timeout: Double?
 
     /// Bytes of stdout and stderr kept; nil for the default.
-    @Option(help: ArgumentHelp("Keep at most this many bytes of a program's stdout and stderr together (default 1048576).", valueName: "bytes"))
+    @Option(
+        help: ArgumentHelp(
+            "Keep at most this many bytes of a program's stdout and stderr together (default 1048576).", valueName: "bytes"))
     var maxOutput: Int?
 
     /// The wire protocol; nil for the default (json).
-    @Option(name: .customLong("protocol"), help: "json (JSON-header messages, the default) or seed (seed 003's struct.pack('i') replies).")
+    @Option(
+        name: .customLong("protocol"),
+        help: "json (JSON-header messages, the default) or seed (seed 003's struct.pack('i') replies).")
     var execProtocol: ExecService.WireProtocol?
 
     /// The first of these options given, by its name (`--allow`): another service refuses it.

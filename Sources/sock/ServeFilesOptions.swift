@@ -29,7 +29,8 @@ struct ServeFilesOptions: ParsableArguments {
         guard let root else { throw CommandFailure("files needs --root DIR") }
         if let maxSize, maxSize < 0 { throw CommandFailure("--max-size must not be negative") }
         do {
-            return try FilesService(root: root, maximumSize: maxSize, readOnly: readOnly, logger: StandardErrorLog.logger(quiet: quiet))
+            return try FilesService(
+                root: root, maximumSize: maxSize, readOnly: readOnly, logger: StandardErrorLog.logger(quiet: quiet))
         } catch {
             throw CommandFailure("--root: \(error)")
         }

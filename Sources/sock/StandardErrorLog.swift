@@ -1,7 +1,7 @@
 import Logging
 
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 /// One line per event on stderr: `sock: connection opened peer=127.0.0.1:5000`.

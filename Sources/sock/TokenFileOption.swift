@@ -4,7 +4,9 @@ import ArgumentParser
 /// request must carry it) and `exec` (which sends it).
 struct TokenFileOption: ParsableArguments {
     /// The path given; nil without `--token-file`.
-    @Option(name: .customLong("token-file"), help: ArgumentHelp("A file holding the token, the secret every exec request must carry.", valueName: "file"))
+    @Option(
+        name: .customLong("token-file"),
+        help: ArgumentHelp("A file holding the token, the secret every exec request must carry.", valueName: "file"))
     var path: String?
 
     /// The token in the file (see ``TokenFile``); nil without `--token-file`.

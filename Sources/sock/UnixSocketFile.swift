@@ -1,7 +1,7 @@
 import Sockets
 
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 /// The file of a Unix socket `sock serve` listens on. `sock` never deletes a file that

@@ -13,7 +13,9 @@ import Testing
 
     @Test(arguments: [Framing.line, .length, .seed])
     func anyByteMessageDecoder_DecodesEveryChunking(framing: Framing) throws {
-        let messages: [[UInt8]] = [[], Array("hello".utf8), [], [UInt8](repeating: 0x41, count: 99), [UInt8](repeating: 0x42, count: 100)]
+        let messages: [[UInt8]] = [
+            [], Array("hello".utf8), [], [UInt8](repeating: 0x41, count: 99), [UInt8](repeating: 0x42, count: 100),
+        ]
         try Self.verifier(framing, maximumLength: 100).verify(messages)
     }
 
@@ -46,7 +48,9 @@ import Testing
         for framing in [Framing.length, .seed] {
             var decoder = framing.makeDecoder()
             // 0x01000001 in either byte order.
-            #expect(firstMessage(&decoder, after: [1, 0, 0, 1]) == .failure(.messageTooLarge(length: 0x0100_0001, limit: 16 * 1024 * 1024)))
+            #expect(
+                firstMessage(&decoder, after: [1, 0, 0, 1])
+                    == .failure(.messageTooLarge(length: 0x0100_0001, limit: 16 * 1024 * 1024)))
         }
     }
 

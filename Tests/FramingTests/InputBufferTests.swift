@@ -12,7 +12,10 @@ import Testing
             var next: UInt8 = 0
             var peak = 0
             for (appendCount, takeCount) in steps {
-                let bytes = (0..<appendCount).map { _ in next &+= 1; return next }
+                let bytes = (0..<appendCount).map { _ in
+                    next &+= 1
+                    return next
+                }
                 bytes.withUnsafeBytes { buffer.append($0) }
                 model += bytes
                 peak = max(peak, model.count)

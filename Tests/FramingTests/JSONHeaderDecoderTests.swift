@@ -57,9 +57,11 @@ import Testing
         #expect(firstMessage(&byDefault, after: [0, 1, 0, 1]) == .failure(.headerTooLarge(length: 65537, limit: 65536)))
     }
 
-    @Test(arguments: ["", "not json", "{\"a\":}", "{\"a\":1,}", "{\"a\":1} {}", "{'a':1}", "{\"a\":NaN}", "{\"a\":01}",
-                      "{\"a\":\"\u{1}\"}", "{\"a\":\"\\x\"}", "{\"a\":\"\\u12\"}", "{\"a\":1.}", "{\"a\":[1,]}", "{\"a\" 1}",
-                      "{\"a\":tru}", "{\"a\":1", "{\"a\":[}", "{1:2}"])
+    @Test(arguments: [
+        "", "not json", "{\"a\":}", "{\"a\":1,}", "{\"a\":1} {}", "{'a':1}", "{\"a\":NaN}", "{\"a\":01}",
+        "{\"a\":\"\u{1}\"}", "{\"a\":\"\\x\"}", "{\"a\":\"\\u12\"}", "{\"a\":1.}", "{\"a\":[1,]}", "{\"a\" 1}",
+        "{\"a\":tru}", "{\"a\":1", "{\"a\":[}", "{1:2}",
+    ])
     func jsonHeaderDecoder_ThrowsMalformedHeader_WhenHeaderIsNotJSON(header: String) {
         guard case .malformedHeader = Self.decodeError(header) else {
             Issue.record("\(header) was accepted")
@@ -82,8 +84,10 @@ import Testing
         }
     }
 
-    @Test(arguments: ["{\"size\":-1}", "{\"size\":1.5}", "{\"size\":1.0}", "{\"size\":1e2}", "{\"size\":\"5\"}",
-                      "{\"size\":null}", "{\"size\":[5]}", "{\"size\":{}}", "{\"size\":true}"])
+    @Test(arguments: [
+        "{\"size\":-1}", "{\"size\":1.5}", "{\"size\":1.0}", "{\"size\":1e2}", "{\"size\":\"5\"}",
+        "{\"size\":null}", "{\"size\":[5]}", "{\"size\":{}}", "{\"size\":true}",
+    ])
     func jsonHeaderDecoder_ThrowsMalformedHeader_WhenSizeIsNotANonNegativeInteger(header: String) {
         #expect(Self.decodeError(header) == .malformedHeader("size is not a non-negative integer"))
     }

@@ -54,7 +54,9 @@ import Testing
 
     @Test func lengthPrefixedDecoder_ReadsHugeUnsigned8ByteLength_AsTooLarge() {
         var decoder = LengthPrefixedDecoder(LengthField(width: 8, byteOrder: .big, isSigned: false), maximumLength: .max - 1)
-        #expect(firstMessage(&decoder, after: [UInt8](repeating: 0xFF, count: 8)) == .failure(.messageTooLarge(length: .max, limit: .max - 1)))
+        #expect(
+            firstMessage(&decoder, after: [UInt8](repeating: 0xFF, count: 8))
+                == .failure(.messageTooLarge(length: .max, limit: .max - 1)))
     }
 
     @Test func lengthPrefixedDecoder_ThrowsTruncated_WhenStreamEndsInsideMessage() {

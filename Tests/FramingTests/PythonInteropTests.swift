@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import Framing
 
@@ -29,7 +29,8 @@ import TestSupport
     }
 
     @Test func seedDecoder_ReadsWhatStructPackIWrites() throws {
-        let stream = try Self.runPython("""
+        let stream = try Self.runPython(
+            """
             import struct, sys
             sys.stdout.buffer.write(b''.join(struct.pack('i', len(b)) + b for b in \(Self.pythonMessages)))
             """)
@@ -37,7 +38,8 @@ import TestSupport
     }
 
     @Test func lengthDecoder_ReadsWhatStructPackBigEndianWrites() throws {
-        let stream = try Self.runPython("""
+        let stream = try Self.runPython(
+            """
             import struct, sys
             sys.stdout.buffer.write(b''.join(struct.pack('>I', len(b)) + b for b in \(Self.pythonMessages)))
             """)
@@ -45,7 +47,8 @@ import TestSupport
     }
 
     @Test func lineDecoder_ReadsPythonLines() throws {
-        let stream = try Self.runPython("""
+        let stream = try Self.runPython(
+            """
             import sys
             sys.stdout.buffer.write(b'one\\r\\ntwo\\n\\nthree\\r\\n' + 'quatre é\\n'.encode())
             """)
@@ -60,7 +63,8 @@ import TestSupport
     }
 
     @Test func jsonHeaderDecoder_ReadsSeedCustomHeaders() throws {
-        let stream = try Self.runPython("""
+        let stream = try Self.runPython(
+            """
             import json, struct, sys
             messages = [
                 ({'cmd': 'ls -l'}, b''),
@@ -88,7 +92,8 @@ import TestSupport
         for message in Self.messages {
             try LengthPrefixedEncoder(.seed).encode(message, into: &stream)
         }
-        let output = try Self.runPython("""
+        let output = try Self.runPython(
+            """
             import struct, sys
             data = sys.stdin.buffer.read()
             messages, i = [], 0
@@ -105,10 +110,12 @@ import TestSupport
     @Test func jsonHeaderEncoder_WritesWhatSeedCustomHeaderReaderReads() throws {
         var stream: [UInt8] = []
         let encoder = JSONHeaderEncoder()
-        try encoder.encode(JSONHeaderMessage(header: FileHeader(op: "put", name: "é.txt", size: 3), body: [1, 2, 3]), into: &stream)
+        try encoder.encode(
+            JSONHeaderMessage(header: FileHeader(op: "put", name: "é.txt", size: 3), body: [1, 2, 3]), into: &stream)
         try encoder.encode(JSONHeaderMessage(header: [UInt8]("{\"op\": \"list\"}".utf8)), into: &stream)
         try encoder.encode(JSONHeaderMessage(header: ["argv": ["ls", "-l"]], body: Array("out".utf8)), into: &stream)
-        let output = try Self.runPython("""
+        let output = try Self.runPython(
+            """
             import json, struct, sys
             data = sys.stdin.buffer.read()
             messages, i = [], 0

@@ -108,7 +108,8 @@ import Testing
     @Test func msg_DeliversToThatMemberOnly_AsPrivate() {
         var room = room()
         _ = room.receive("/nick bob", from: 3)
-        #expect(room.receive("/msg bob  meet at noon ", from: 1).deliveries == deliveries("guest-1 (private): meet at noon", to: [3]))
+        #expect(
+            room.receive("/msg bob  meet at noon ", from: 1).deliveries == deliveries("guest-1 (private): meet at noon", to: [3]))
     }
 
     @Test func msg_AnswersNoSuchName_WhenNobodyHasIt() {
@@ -127,8 +128,9 @@ import Testing
 
     @Test func receive_AnswersUnknownCommand_ToTheSenderOnly() {
         var room = room()
-        #expect(room.receive("/dance now", from: 1).deliveries
-            == deliveries("! unknown command: /dance (try /nick, /who, /msg, /quit)", to: [1]))
+        #expect(
+            room.receive("/dance now", from: 1).deliveries
+                == deliveries("! unknown command: /dance (try /nick, /who, /msg, /quit)", to: [1]))
     }
 
     @Test func receive_TreatsSlashInsideText_AsText() {

@@ -2,11 +2,11 @@ import Foundation
 import Framing
 import Services
 import Sockets
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `ChatService` on an in-process server, with a small queue bound and chosen patience

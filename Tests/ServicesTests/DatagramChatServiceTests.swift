@@ -1,11 +1,11 @@
 import Foundation
 import Services
 import Sockets
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `chat --udp` on Unix datagram sockets, where a member that does not read fills its

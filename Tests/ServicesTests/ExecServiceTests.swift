@@ -2,11 +2,11 @@ import Foundation
 import Framing
 import Services
 import Sockets
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite("ExecService", .timeLimit(.minutes(1)))
@@ -126,8 +126,10 @@ struct ExecServiceTests {
     func allowList_RefusesOtherPrograms() async throws {
         let replies = try await Self.exchange(
             Self.service(allow: ["echo"]),
-            [ExecRequest(argv: ["rm", "-rf", "/nonexistent-sockets-test"]), ExecRequest(cmd: "/bin/echo x"),
-             ExecRequest(argv: ["echo", "still here"])])
+            [
+                ExecRequest(argv: ["rm", "-rf", "/nonexistent-sockets-test"]), ExecRequest(cmd: "/bin/echo x"),
+                ExecRequest(argv: ["echo", "still here"]),
+            ])
         #expect(replies[0].header == ExecResponse(exit: 126, error: "not allowed: rm"))
         #expect(replies[1].header == ExecResponse(exit: 126, error: "not allowed: /bin/echo"))
         #expect(replies[2].standardOutput == "still here\n")
@@ -137,8 +139,10 @@ struct ExecServiceTests {
     func allowList_AbsolutePathAllowsName() async throws {
         let replies = try await Self.exchange(
             Self.service(allow: ["/bin/echo"]),
-            [ExecRequest(argv: ["echo", "by name"]), ExecRequest(argv: ["/bin/echo", "by path"]),
-             ExecRequest(argv: ["/usr/bin/echo", "other path"])])
+            [
+                ExecRequest(argv: ["echo", "by name"]), ExecRequest(argv: ["/bin/echo", "by path"]),
+                ExecRequest(argv: ["/usr/bin/echo", "other path"]),
+            ])
         #expect(replies[0].standardOutput == "by name\n")
         #expect(replies[1].standardOutput == "by path\n")
         #expect(replies[2].header.error == "not allowed: /usr/bin/echo")
@@ -148,8 +152,10 @@ struct ExecServiceTests {
     func argv0_IsTheProgramAsWritten() async throws {
         let replies = try await Self.exchange(
             Self.service(allow: ["ls", "/bin/sh"]),
-            [ExecRequest(argv: ["ls", "/nonexistent-sockets-argv0"]),
-             ExecRequest(argv: ["sh", "-c", "echo $0"]), ExecRequest(argv: ["/bin/sh", "-c", "echo $0"])])
+            [
+                ExecRequest(argv: ["ls", "/nonexistent-sockets-argv0"]),
+                ExecRequest(argv: ["sh", "-c", "echo $0"]), ExecRequest(argv: ["/bin/sh", "-c", "echo $0"]),
+            ])
         #expect(replies[0].standardError.hasPrefix("ls: "), "\(replies[0].standardError)")
         #expect(replies[1].standardOutput == "sh\n")
         #expect(replies[2].standardOutput == "/bin/sh\n")
@@ -208,8 +214,10 @@ struct ExecServiceTests {
         let outcomes = try await Harness.withServer(Self.service(allow: ["echo"])) { address in
             try await onThread {
                 var outcomes: [(ExecResponse, Bool)] = []
-                for (header, body) in [("[1, 2]", ""), (#"{"argv": "echo"}"#, ""), (#"{"argv": ["echo"], "size": 2}"#, "hi"),
-                                       (#"{"argv": ["echo"], "cmd": "echo"}"#, ""), ("not json", "")] {
+                for (header, body) in [
+                    ("[1, 2]", ""), (#"{"argv": "echo"}"#, ""), (#"{"argv": ["echo"], "size": 2}"#, "hi"),
+                    (#"{"argv": ["echo"], "cmd": "echo"}"#, ""), ("not json", ""),
+                ] {
                     let client = try JSONHeaderTestClient(address)
                     try client.send(rawHeader: header, body: Array(body.utf8))
                     outcomes.append((try client.receive(ExecResponse.self).header, try client.isClosedByServer()))
@@ -229,8 +237,10 @@ struct ExecServiceTests {
     func request_BadCommands() async throws {
         let replies = try await Self.exchange(
             Self.service(allow: ["echo"]),
-            [ExecRequest(argv: []), ExecRequest(argv: ["echo", "a\u{0}b"]), ExecRequest(cmd: "echo 'open"),
-             ExecRequest(cmd: "   "), ExecRequest(argv: ["echo", "ok"])])
+            [
+                ExecRequest(argv: []), ExecRequest(argv: ["echo", "a\u{0}b"]), ExecRequest(cmd: "echo 'open"),
+                ExecRequest(cmd: "   "), ExecRequest(argv: ["echo", "ok"]),
+            ])
         #expect(replies[0].header == ExecResponse(exit: 2, error: "empty argv"))
         #expect(replies[1].header == ExecResponse(exit: 2, error: "an argument contains a NUL character"))
         #expect(replies[2].header == ExecResponse(exit: 2, error: "unterminated ' quote"))
@@ -245,7 +255,8 @@ struct ExecServiceTests {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.compactMap(Int32.init).filter { pid in
             guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { return false }
+                let close = stat.lastIndex(of: ")")
+            else { return false }
             // After "comm)": state, ppid, pgrp, ...
             let fields = stat[stat.index(after: close)...].split(separator: " ")
             return fields.count > 2 && fields[0] != "Z" && Int32(fields[2]) == group
@@ -310,7 +321,9 @@ struct ExecServiceTests {
                 var decoder = LengthPrefixedDecoder(.seed)
                 return try ["echo hello 'big world'", "ls /nonexistent-sockets-test", "rm -rf /", "echo 'open"].map { command in
                     try socket.sendAll(Array(command.utf8))
-                    guard let reply = try socket.recvMessage(&decoder) else { throw HarnessError("the server closed the connection") }
+                    guard let reply = try socket.recvMessage(&decoder) else {
+                        throw HarnessError("the server closed the connection")
+                    }
                     return String(decoding: reply, as: UTF8.self)
                 }
             }

@@ -1,12 +1,13 @@
 import Foundation
 import Framing
-@testable import Services
 import Sockets
-import Testing
 import TestSupport
+import Testing
+
+@testable import Services
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite("FilesService", .timeLimit(.minutes(1)))
@@ -43,7 +44,8 @@ struct FilesServiceTests {
             let client = try JSONHeaderTestClient(address)
             var puts: [FilesResponse] = []
             for (name, bytes) in [("hello.txt", Array("hello\n".utf8)), ("big.bin", big), ("empty", [])] {
-                try client.send(FilesRequest(op: "put", name: name, size: bytes.count, sha256: ContentHasher.digest(bytes)), body: bytes)
+                try client.send(
+                    FilesRequest(op: "put", name: name, size: bytes.count, sha256: ContentHasher.digest(bytes)), body: bytes)
                 puts.append(try client.receive(FilesResponse.self).header)
             }
             try client.send(FilesRequest(op: "list"))
@@ -56,8 +58,13 @@ struct FilesServiceTests {
             return (puts, list, small, large, Array(onDisk) == big)
         }
         #expect(put == Array(repeating: FilesResponse(ok: true), count: 3))
-        #expect(list == FilesResponse(ok: true, files: [
-            .init(name: "big.bin", size: big.count), .init(name: "empty", size: 0), .init(name: "hello.txt", size: 6)]))
+        #expect(
+            list
+                == FilesResponse(
+                    ok: true,
+                    files: [
+                        .init(name: "big.bin", size: big.count), .init(name: "empty", size: 0), .init(name: "hello.txt", size: 6),
+                    ]))
         #expect(small.header == FilesResponse(ok: true, size: 6, sha256: ContentHasher.digest(Array("hello\n".utf8))))
         #expect(small.body == Array("hello\n".utf8))
         #expect(large.header.sha256 == ContentHasher.digest(big))
@@ -71,7 +78,8 @@ struct FilesServiceTests {
             let client = try JSONHeaderTestClient(address)
             for text in ["first version", "second"] {
                 let bytes = Array(text.utf8)
-                try client.send(FilesRequest(op: "put", name: "f", size: bytes.count, sha256: ContentHasher.digest(bytes)), body: bytes)
+                try client.send(
+                    FilesRequest(op: "put", name: "f", size: bytes.count, sha256: ContentHasher.digest(bytes)), body: bytes)
                 _ = try client.receive(FilesResponse.self)
             }
             try client.send(FilesRequest(op: "get", name: "f"))
@@ -87,7 +95,9 @@ struct FilesServiceTests {
             let bytes = bytePattern(count: 100_000)
             var wire: [UInt8] = []
             for header in [
-                try JSONHeaderMessage(header: FilesRequest(op: "put", name: "p", size: bytes.count, sha256: ContentHasher.digest(bytes))).header,
+                try JSONHeaderMessage(
+                    header: FilesRequest(op: "put", name: "p", size: bytes.count, sha256: ContentHasher.digest(bytes))
+                ).header,
                 try JSONHeaderMessage(header: FilesRequest(op: "list")).header,
             ] {
                 try LengthPrefixedEncoder(.length).encode(header, into: &wire)
@@ -106,7 +116,8 @@ struct FilesServiceTests {
         let (reply, list, contents) = try await Self.withFiles { address, root in
             let client = try JSONHeaderTestClient(address)
             let bytes = bytePattern(count: 300_000)
-            try client.send(FilesRequest(op: "put", name: "bad", size: bytes.count, sha256: ContentHasher.digest([1, 2, 3])), body: bytes)
+            try client.send(
+                FilesRequest(op: "put", name: "bad", size: bytes.count, sha256: ContentHasher.digest([1, 2, 3])), body: bytes)
             let reply = try client.receive(FilesResponse.self).header
             try client.send(FilesRequest(op: "list"))
             return (reply, try client.receive(FilesResponse.self).header, Self.contents(root))
@@ -124,7 +135,9 @@ struct FilesServiceTests {
             let bytes = bytePattern(count: 1024 * 1024)
             var wire: [UInt8] = []
             try LengthPrefixedEncoder(.length).encode(
-                try JSONHeaderMessage(header: FilesRequest(op: "put", name: "partial", size: bytes.count, sha256: ContentHasher.digest(bytes))).header,
+                try JSONHeaderMessage(
+                    header: FilesRequest(op: "put", name: "partial", size: bytes.count, sha256: ContentHasher.digest(bytes))
+                ).header,
                 into: &wire)
             try uploader.socket.sendAll(wire + bytes[..<5000])
             // The temporary file exists once the server has started on the body.
@@ -146,15 +159,18 @@ struct FilesServiceTests {
 
     // MARK: Names
 
-    @Test("names that would leave the root are refused", arguments: [
-        "../x", "/etc/passwd", "a/../../x", "x\u{0}y", "", ".", "..", "sub/file", "./x", ".sock-put-1.tmp",
-        String(repeating: "n", count: 256),
-    ])
+    @Test(
+        "names that would leave the root are refused",
+        arguments: [
+            "../x", "/etc/passwd", "a/../../x", "x\u{0}y", "", ".", "..", "sub/file", "./x", ".sock-put-1.tmp",
+            String(repeating: "n", count: 256),
+        ])
     func names_OutsideRootAreRefused(name: String) async throws {
         let (put, get, list, outside) = try await Self.withFiles { address, root in
             let client = try JSONHeaderTestClient(address)
             let bytes = Array("payload".utf8)
-            try client.send(FilesRequest(op: "put", name: name, size: bytes.count, sha256: ContentHasher.digest(bytes)), body: bytes)
+            try client.send(
+                FilesRequest(op: "put", name: name, size: bytes.count, sha256: ContentHasher.digest(bytes)), body: bytes)
             let put = try client.receive(FilesResponse.self).header
             try client.send(FilesRequest(op: "get", name: name))
             let get = try client.receive(FilesResponse.self).header
@@ -175,7 +191,8 @@ struct FilesServiceTests {
         let (put, get, contents) = try await Self.withFiles { address, root in
             let client = try JSONHeaderTestClient(address)
             let bytes = Array(name.utf8)
-            try client.send(FilesRequest(op: "put", name: name, size: bytes.count, sha256: ContentHasher.digest(bytes)), body: bytes)
+            try client.send(
+                FilesRequest(op: "put", name: name, size: bytes.count, sha256: ContentHasher.digest(bytes)), body: bytes)
             let put = try client.receive(FilesResponse.self).header
             try client.send(FilesRequest(op: "get", name: name))
             return (put, try client.receive(FilesResponse.self).body, Self.contents(root))
@@ -204,7 +221,10 @@ struct FilesServiceTests {
             }
             try client.send(FilesRequest(op: "list"))
             let list = try client.receive(FilesResponse.self).header
-            return (try get("etc-passwd").header, try get("alias"), try get("etc").header, try get("sub").header, try get("deep").header, list)
+            return (
+                try get("etc-passwd").header, try get("alias"), try get("etc").header, try get("sub").header,
+                try get("deep").header, list
+            )
         }
         #expect(outside == FilesResponse(ok: false, error: "symlink leads outside the root: etc-passwd"))
         #expect(inside.body == Array("target\n".utf8))
@@ -240,12 +260,16 @@ struct FilesServiceTests {
 
     @Test("read-only refuses puts and skips their bodies; gets still work")
     func readOnly_RefusesPut() async throws {
-        let (put, get, contents) = try await Self.withFiles(readOnly: true, prepare: { root in
-            try Data("kept".utf8).write(to: URL(fileURLWithPath: root + "/kept"))
-        }) { address, root in
+        let (put, get, contents) = try await Self.withFiles(
+            readOnly: true,
+            prepare: { root in
+                try Data("kept".utf8).write(to: URL(fileURLWithPath: root + "/kept"))
+            }
+        ) { address, root in
             let client = try JSONHeaderTestClient(address)
             let bytes = bytePattern(count: 70_000)
-            try client.send(FilesRequest(op: "put", name: "new", size: bytes.count, sha256: ContentHasher.digest(bytes)), body: bytes)
+            try client.send(
+                FilesRequest(op: "put", name: "new", size: bytes.count, sha256: ContentHasher.digest(bytes)), body: bytes)
             let put = try client.receive(FilesResponse.self).header
             try client.send(FilesRequest(op: "get", name: "kept"))
             return (put, try client.receive(FilesResponse.self), Self.contents(root))
@@ -260,7 +284,8 @@ struct FilesServiceTests {
         let (atLimit, over, closed, contents) = try await Self.withFiles(maximumSize: 1000) { address, root in
             let client = try JSONHeaderTestClient(address)
             let fits = bytePattern(count: 1000)
-            try client.send(FilesRequest(op: "put", name: "fits", size: fits.count, sha256: ContentHasher.digest(fits)), body: fits)
+            try client.send(
+                FilesRequest(op: "put", name: "fits", size: fits.count, sha256: ContentHasher.digest(fits)), body: fits)
             let atLimit = try client.receive(FilesResponse.self).header
             try client.send(FilesRequest(op: "put", name: "over", size: 1001, sha256: ContentHasher.digest([])))
             let over = try client.receive(FilesResponse.self).header
@@ -279,7 +304,8 @@ struct FilesServiceTests {
             var replies: [FilesResponse] = []
             for request in [
                 FilesRequest(op: "delete", name: "x"), FilesRequest(op: "get"), FilesRequest(op: "get", name: "missing"),
-                FilesRequest(op: "put", name: "x", size: 1, sha256: "abc"), FilesRequest(op: "put", name: "x", sha256: ContentHasher.digest([])),
+                FilesRequest(op: "put", name: "x", size: 1, sha256: "abc"),
+                FilesRequest(op: "put", name: "x", sha256: ContentHasher.digest([])),
             ] {
                 try client.send(request, body: request.size.map { Array(repeating: 0, count: $0) } ?? [])
                 replies.append(try client.receive(FilesResponse.self).header)
@@ -290,11 +316,12 @@ struct FilesServiceTests {
             replies.append(try client.receive(FilesResponse.self).header)
             return (replies, try client.isClosedByServer())
         }
-        #expect(replies.map(\.error) == [
-            "bad request: unknown op delete", "bad request: get needs a name", "no such file: missing",
-            "bad request: put needs a sha256 of 64 hex digits", "bad request: put needs a size",
-            #"bad request: expected {"op": "put"|"get"|"list", ...}"#, "malformed header: header is not a JSON object",
-        ])
+        #expect(
+            replies.map(\.error) == [
+                "bad request: unknown op delete", "bad request: get needs a name", "no such file: missing",
+                "bad request: put needs a sha256 of 64 hex digits", "bad request: put needs a size",
+                #"bad request: expected {"op": "put"|"get"|"list", ...}"#, "malformed header: header is not a JSON object",
+            ])
         #expect(closed)
     }
 
@@ -337,7 +364,10 @@ struct FilesServiceTests {
     @Test("disk work runs off the reactor thread")
     func blockingWork_RunsOffReactor() async throws {
         let threads = await Task(executorPreference: Reactor.shared) {
-            (Reactor.shared.isCurrentThread, await performBlockingWork { Reactor.shared.isCurrentThread }, Reactor.shared.isCurrentThread)
+            (
+                Reactor.shared.isCurrentThread, await performBlockingWork { Reactor.shared.isCurrentThread },
+                Reactor.shared.isCurrentThread
+            )
         }.value
         #expect(threads.0)
         #expect(!threads.1)

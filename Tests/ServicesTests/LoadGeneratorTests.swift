@@ -101,9 +101,10 @@ struct LoadGeneratorTests {
         }
         #expect(!report.errorCauses.isEmpty)
         let object = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(report)) as? [String: Any])
-        #expect(Set(object.keys) == [
-            "messages_per_s", "mb_per_s", "p50_us", "p99_us", "p999_us", "errors", "connections", "size", "duration_s",
-        ])
+        #expect(
+            Set(object.keys) == [
+                "messages_per_s", "mb_per_s", "p50_us", "p99_us", "p999_us", "errors", "connections", "size", "duration_s",
+            ])
         #expect(object["messages_per_s"] as? Double == report.messagesPerSecond)
         #expect(object["duration_s"] as? Double == 0.2)
         #expect(object["errors"] as? Int == report.errors)

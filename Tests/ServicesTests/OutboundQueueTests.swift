@@ -1,7 +1,7 @@
 import Services
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// `OutboundQueue`: producers wait for space with a deadline; one consumer takes batches.
 @Suite struct OutboundQueueTests {

@@ -1,10 +1,10 @@
-import Testing
 import TestSupport
+import Testing
 
 @testable import Services
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite("ProcessGroupReaper", .timeLimit(.minutes(1)))
@@ -70,7 +70,8 @@ struct ProcessGroupReaperTests {
     func holder_ClosesInheritedDescriptors() async throws {
         let reaper = try ProcessGroupReaper()
         defer { _ = reaper.finish() }
-        #expect(await eventually(within: .seconds(1)) { openDescriptors(ofProcess: reaper.groupID).isEmpty },
-                "the holder has open: \(openDescriptors(ofProcess: reaper.groupID))")
+        #expect(
+            await eventually(within: .seconds(1)) { openDescriptors(ofProcess: reaper.groupID).isEmpty },
+            "the holder has open: \(openDescriptors(ofProcess: reaper.groupID))")
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
-import TestSupport
 import Sockets
+import TestSupport
+import Testing
 
 extension E2ESuite {
     /// `sock bench`: the load generator against echo servers, good and faulty.
@@ -110,8 +110,9 @@ extension E2ESuite {
 
             let result = try E2ERun.sock(["bench", server.address, "--duration", "0.5", "--warmup", "0"])
             #expect(result.status == 1)
-            #expect(result.errorLines.first?.hasPrefix("sock: bench: replies differ from what was sent: not an echo server?") == true,
-                    "stderr: \(result.standardError)")
+            #expect(
+                result.errorLines.first?.hasPrefix("sock: bench: replies differ from what was sent: not an echo server?") == true,
+                "stderr: \(result.standardError)")
         }
 
         @Test func bench_EndsAndCountsErrors_WhenServerNeverAnswers() throws {

@@ -1,10 +1,10 @@
 import Foundation
 import Sockets
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension E2ESuite {
@@ -22,7 +22,8 @@ extension E2ESuite {
             listener.timeout = E2E.timeout
             let address = try "\(listener.localAddress())"
             // Stdin stays open: the client is still running, like a bot reading `sock chat`.
-            let client = try E2EProcess(Products.sock, [command[0], address] + command.dropFirst(), keepingStandardInputOpen: true)
+            let client = try E2EProcess(
+                Products.sock, [command[0], address] + command.dropFirst(), keepingStandardInputOpen: true)
             defer { client.stop(SIGKILL) }
             let (connection, _) = try listener.accept()
             defer { connection.close() }

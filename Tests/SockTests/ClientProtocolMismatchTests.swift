@@ -1,9 +1,9 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension E2ESuite {
@@ -26,7 +26,8 @@ extension E2ESuite {
         }
 
         @Test(arguments: Client.allCases, [["hello"], ["echo"], ["upper", "--framing", "raw"]])
-        func client_SaysTheServerDoesNotSpeakItsProtocol_WhenPointedAtAnotherService(_ client: Client, _ service: [String]) throws {
+        func client_SaysTheServerDoesNotSpeakItsProtocol_WhenPointedAtAnotherService(_ client: Client, _ service: [String]) throws
+        {
             let temporary = try TemporaryDirectory("sock-e2e")
             defer { temporary.remove() }
             let directory = temporary.path
@@ -36,7 +37,9 @@ extension E2ESuite {
 
             let result = try E2ERun.sock(client.arguments(server.address, directory: directory), timeout: .seconds(10))
             #expect(result.status == 1)
-            #expect(result.standardError == "sock: the server at \(server.address) does not speak the \(client.protocolName) protocol\n")
+            #expect(
+                result.standardError
+                    == "sock: the server at \(server.address) does not speak the \(client.protocolName) protocol\n")
             #expect(GetCommandTests.temporaryFiles(in: directory) == [])
         }
     }

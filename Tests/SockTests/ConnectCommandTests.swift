@@ -1,11 +1,11 @@
 import Foundation
 import Framing
 import Sockets
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension E2ESuite {
@@ -26,7 +26,8 @@ extension E2ESuite {
             let server = try E2EServer.serve("upper", ["--framing", framing.rawValue])
             defer { server.stop() }
 
-            let result = try E2ERun.sock(["connect", server.address, "--framing", framing.rawValue], input: "straße\nsecond line\n\nlast\n")
+            let result = try E2ERun.sock(
+                ["connect", server.address, "--framing", framing.rawValue], input: "straße\nsecond line\n\nlast\n")
             #expect(result.status == 0, "stderr: \(result.standardError)")
             #expect(result.outputText == "STRASSE\nSECOND LINE\n\nLAST\n")
         }
@@ -65,7 +66,8 @@ extension E2ESuite {
             let temporary = try TemporaryDirectory("sock-e2e")
             defer { temporary.remove() }
             let directory = temporary.path
-            let server = try E2EServer.serve("echo", ["--framing", "line"], listen: listen == "unix" ? "unix:\(directory)/c.sock" : listen)
+            let server = try E2EServer.serve(
+                "echo", ["--framing", "line"], listen: listen == "unix" ? "unix:\(directory)/c.sock" : listen)
             defer { server.stop() }
 
             let result = try E2ERun.sock(["connect", server.address, "--framing", "line"], input: "over \(listen)\n")
@@ -148,7 +150,10 @@ extension E2ESuite {
             #expect(result.standardOutput.isEmpty)
         }
 
-        @Test(arguments: [["connect", "bad!host:80"], ["connect", "bad!host:80", "--udp"], ["connect", "no..such..host:9", "--framing", "line"]])
+        @Test(arguments: [
+            ["connect", "bad!host:80"], ["connect", "bad!host:80", "--udp"],
+            ["connect", "no..such..host:9", "--framing", "line"],
+        ])
         func connect_PrintsOneLine_WhenHostDoesNotResolve(_ arguments: [String]) throws {
             let result = try E2ERun.sock(arguments, input: "hello\n")
             #expect(result.status != 0)

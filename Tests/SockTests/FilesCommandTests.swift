@@ -1,11 +1,11 @@
 import Foundation
 import Framing
 import Sockets
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite("sock put, get, ls and sock serve files", .timeLimit(.minutes(1)))
@@ -28,13 +28,17 @@ struct FilesCommandTests {
         try data.write(to: URL(fileURLWithPath: directory + "/data.bin"))
         try Data("hi\n".utf8).write(to: URL(fileURLWithPath: directory + "/small.txt"))
         let socketPath = directory + "/files.sock"
-        let server = try E2EServer.sock(["serve", "files", "--listen", "unix:" + socketPath, "--root", root, "--max-size", "10000000"])
+        let server = try E2EServer.sock([
+            "serve", "files", "--listen", "unix:" + socketPath, "--root", root, "--max-size", "10000000",
+        ])
 
         let put = try await onThread { try E2ERun.sock(["put", server.address, directory + "/data.bin"]) }
         #expect(put.status == 0)
         #expect(put.outputText == "")
         #expect(put.standardError == "")
-        let putAs = try await onThread { try E2ERun.sock(["put", server.address, directory + "/small.txt", "--as", "notes.txt"]) }
+        let putAs = try await onThread {
+            try E2ERun.sock(["put", server.address, directory + "/small.txt", "--as", "notes.txt"])
+        }
         #expect(putAs.status == 0)
         #expect(Self.contents(root) == ["data.bin", "notes.txt"])
 
@@ -58,7 +62,9 @@ struct FilesCommandTests {
         #expect(missing.status == 1)
         #expect(missing.standardError == "sock: no such file: missing\n")
 
-        let escape = try await onThread { try E2ERun.sock(["put", server.address, directory + "/small.txt", "--as", "../escape"]) }
+        let escape = try await onThread {
+            try E2ERun.sock(["put", server.address, directory + "/small.txt", "--as", "../escape"])
+        }
         #expect(escape.status == 1)
         #expect(escape.standardError == "sock: invalid name: '..' is not allowed\n")
 
@@ -79,7 +85,9 @@ struct FilesCommandTests {
         let directory = temporary.path
         try FileManager.default.createDirectory(atPath: directory + "/root", withIntermediateDirectories: false)
         try Data(bytePattern(count: 2 * 1024 * 1024)).write(to: URL(fileURLWithPath: directory + "/big.bin"))
-        let server = try E2EServer.sock(["serve", "files", "--listen", "127.0.0.1:0", "--root", directory + "/root", "--max-size", "1000", "--quiet"])
+        let server = try E2EServer.sock([
+            "serve", "files", "--listen", "127.0.0.1:0", "--root", directory + "/root", "--max-size", "1000", "--quiet",
+        ])
         let put = try await onThread { try E2ERun.sock(["put", server.address, directory + "/big.bin"], timeout: .seconds(10)) }
         #expect(put.status == 1)
         #expect(put.standardError == "sock: file of 2097152 bytes is over the limit of 1000 bytes\n")
@@ -94,7 +102,9 @@ struct FilesCommandTests {
         let directory = temporary.path
         try FileManager.default.createDirectory(atPath: directory + "/root", withIntermediateDirectories: false)
         try Data("x".utf8).write(to: URL(fileURLWithPath: directory + "/x"))
-        let server = try E2EServer.sock(["serve", "files", "--listen", "127.0.0.1:0", "--root", directory + "/root", "--read-only", "--quiet"])
+        let server = try E2EServer.sock([
+            "serve", "files", "--listen", "127.0.0.1:0", "--root", directory + "/root", "--read-only", "--quiet",
+        ])
         let put = try await onThread { try E2ERun.sock(["put", server.address, directory + "/x"]) }
         #expect(put.status == 1)
         #expect(put.standardError == "sock: the server is read-only\n")
@@ -106,7 +116,9 @@ struct FilesCommandTests {
         let missing = try await onThread { try E2ERun.sock(["serve", "files", "--listen", "127.0.0.1:0"]) }
         #expect(missing.status != 0)
         #expect(missing.standardError == "sock: files needs --root DIR\n")
-        let absent = try await onThread { try E2ERun.sock(["serve", "files", "--listen", "127.0.0.1:0", "--root", "/nonexistent-sock-root"]) }
+        let absent = try await onThread {
+            try E2ERun.sock(["serve", "files", "--listen", "127.0.0.1:0", "--root", "/nonexistent-sock-root"])
+        }
         #expect(absent.status != 0)
         #expect(absent.standardError == "sock: --root: open /nonexistent-sock-root: no such file or directory\n")
     }

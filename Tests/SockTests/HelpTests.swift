@@ -20,8 +20,12 @@ extension E2ESuite {
                         continue
                     }
                     let entry = line.trimmingCharacters(in: .whitespaces)
-                    guard line.hasPrefix("  "), !line.hasPrefix("   "), let name = entry.split(separator: " ").first else { continue }
-                    let names = entry.split(separator: " ").prefix { $0.hasPrefix("-") }.map { String($0.trimmingCharacters(in: [","])) }
+                    guard line.hasPrefix("  "), !line.hasPrefix("   "), let name = entry.split(separator: " ").first else {
+                        continue
+                    }
+                    let names = entry.split(separator: " ").prefix { $0.hasPrefix("-") }.map {
+                        String($0.trimmingCharacters(in: [","]))
+                    }
                     if names.contains("--help") || names == ["--version"] { continue }
                     sections[section, default: []] += names.isEmpty ? [String(name)] : names
                 }
@@ -38,8 +42,13 @@ extension E2ESuite {
         }
 
         @Test(arguments: [
-            ("serve", ["<service>", "--listen", "--udp", "--framing", "--max-connections", "--idle-timeout", "--quiet",
-                       "--allow", "--token-file", "--timeout", "--max-output", "--protocol", "--root", "--max-size", "--read-only"]),
+            (
+                "serve",
+                [
+                    "<service>", "--listen", "--udp", "--framing", "--max-connections", "--idle-timeout", "--quiet",
+                    "--allow", "--token-file", "--timeout", "--max-output", "--protocol", "--root", "--max-size", "--read-only",
+                ]
+            ),
             ("connect", ["<address>", "--udp", "--framing", "--wait"]),
             ("chat", ["<address>", "--name"]),
             ("exec", ["<address>", "<command>", "--token-file"]),
@@ -59,13 +68,20 @@ extension E2ESuite {
             let lines = screen.text.split(separator: "\n").map(String.init)
             for service in ["echo", "upper", "hello", "time", "chat", "exec", "files"] {
                 // One line of its own, `echo - sends every message back…`, and no list naming it again.
-                let described = lines.filter { $0.trimmingCharacters(in: .whitespaces).hasPrefix("\(service) ") && $0.contains(" - ") }
+                let described = lines.filter {
+                    $0.trimmingCharacters(in: .whitespaces).hasPrefix("\(service) ") && $0.contains(" - ")
+                }
                 #expect(described.count == 1, "\(service): \(screen.text)")
             }
             #expect(!screen.text.contains("echo, upper"), "\(screen.text)")
-            #expect(screen.sections["EXEC OPTIONS"] == ["--allow", "--token-file", "--timeout", "--max-output", "--protocol"], "\(screen.text)")
+            #expect(
+                screen.sections["EXEC OPTIONS"] == ["--allow", "--token-file", "--timeout", "--max-output", "--protocol"],
+                "\(screen.text)")
             #expect(screen.sections["FILES OPTIONS"] == ["--root", "--max-size", "--read-only"], "\(screen.text)")
-            #expect(screen.sections["OPTIONS"] == ["--listen", "--udp", "--framing", "--max-connections", "--idle-timeout", "--quiet"], "\(screen.text)")
+            #expect(
+                screen.sections["OPTIONS"] == [
+                    "--listen", "--udp", "--framing", "--max-connections", "--idle-timeout", "--quiet",
+                ], "\(screen.text)")
         }
 
         @Test func version_PrintsTheVersion_AndExitsZero() throws {

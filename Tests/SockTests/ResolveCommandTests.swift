@@ -40,7 +40,10 @@ extension E2ESuite {
             #expect(result.outputText.contains("127.0.0.1:65535"))
         }
 
-        @Test(arguments: [["resolve", "bad!host"], ["resolve", "no..such..host", "80"], ["resolve", "localhost", "no-such-service"], ["resolve"]])
+        @Test(arguments: [
+            ["resolve", "bad!host"], ["resolve", "no..such..host", "80"], ["resolve", "localhost", "no-such-service"],
+            ["resolve"],
+        ])
         func resolve_PrintsOneErrorLine_AndFails(_ arguments: [String]) throws {
             let result = try E2ERun.sock(arguments)
             #expect(result.status != 0)

@@ -21,14 +21,15 @@ extension E2ESuite {
 
             let result = try E2ERun.python("seed001_client.py", ["127.0.0.1", "\(server.port)"], input: "mindthink\n你好\nexit\n")
             #expect(result.status == 0, "stderr: \(result.standardError)")
-            #expect(result.outputText == """
-                【开始连接服务器 127.0.0.1:\(server.port)】
-                Server: Welcome!
-                Client: Server: Hello, mindthink!
-                Client: Server: Hello, 你好!
-                Client: 【断开连接】
+            #expect(
+                result.outputText == """
+                    【开始连接服务器 127.0.0.1:\(server.port)】
+                    Server: Welcome!
+                    Client: Server: Hello, mindthink!
+                    Client: Server: Hello, 你好!
+                    Client: 【断开连接】
 
-                """)
+                    """)
         }
 
         @Test(arguments: ["seed003_tcp_client.py", "seed004_tcp_client.py"])
@@ -48,7 +49,9 @@ extension E2ESuite {
 
             let result = try E2ERun.python("seed003_udp_client.py", ["127.0.0.1", "\(server.port)"], input: "hello\n\nstraße\n")
             #expect(result.status == 0, "stderr: \(result.standardError)")
-            #expect(result.outputText == ">>: HELLO ('127.0.0.1', \(server.port))\n>>: >>: STRASSE ('127.0.0.1', \(server.port))\n>>: ")
+            #expect(
+                result.outputText
+                    == ">>: HELLO ('127.0.0.1', \(server.port))\n>>: >>: STRASSE ('127.0.0.1', \(server.port))\n>>: ")
         }
 
         @Test func seed004UDPClient_GetsEmptyDatagramBack_FromUpperUDP() throws {
@@ -69,7 +72,9 @@ extension E2ESuite {
             let result = try E2ERun.python("seed003_qq_client.py", ["127.0.0.1", "\(server.port)"], input: input)
             #expect(result.status == 0, "stderr: \(result.standardError)")
             let from = "来自[127.0.0.1:\(server.port)]的一条消息:33[1;44m"
-            let received = result.outputText.components(separatedBy: from).dropFirst().map { $0.components(separatedBy: "33[0m")[0] }
+            let received = result.outputText.components(separatedBy: from).dropFirst().map {
+                $0.components(separatedBy: "33[0m")[0]
+            }
             #expect(received == ["hello", "你好", "bye"])
         }
     }

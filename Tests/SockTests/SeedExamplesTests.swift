@@ -1,7 +1,7 @@
 import Foundation
 import Sockets
-import Testing
 import TestSupport
+import Testing
 
 extension E2ESuite {
     /// The seed programs (`Examples/seeds`) against the seeds' own Python clients, ported
@@ -29,13 +29,15 @@ extension E2ESuite {
         @Test func helloServer_AnswersSeed000sPythonClient() throws {
             let (server, port) = try Self.startServer("hello-server")
             defer { server.stop() }
-            #expect(try server.standardOutput.line { $0.hasPrefix("Waiting") } == "Waiting for connection on 127.0.0.1:\(port)...")
+            #expect(
+                try server.standardOutput.line { $0.hasPrefix("Waiting") } == "Waiting for connection on 127.0.0.1:\(port)...")
 
             let client = try E2ERun.python("seed000_tcpclient.py", ["127.0.0.1", "\(port)"])
             #expect(client.status == 0, "\(client.standardError)")
-            #expect(client.outputLines == [
-                "Welcome!", "Hello, mindthink!", "Hello, code change the world!", "Hello, hello world!", "",
-            ])
+            #expect(
+                client.outputLines == [
+                    "Welcome!", "Hello, mindthink!", "Hello, code change the world!", "Hello, hello world!", "",
+                ])
             #expect(client.standardError.isEmpty)
             let accepted = try server.standardOutput.line { $0.hasPrefix("Accept new connection from 127.0.0.1:") }
             #expect(accepted.hasSuffix("..."))
@@ -48,17 +50,19 @@ extension E2ESuite {
             defer { server.stop() }
             let client = try E2ERun.seeds(["hello-client", "\(port)"])
             #expect(client.status == 0, "\(client.outputText)")
-            #expect(client.outputLines == [
-                "Welcome!", "Hello, mindthink!", "Hello, code change the world!", "Hello, hello world!", "",
-            ])
+            #expect(
+                client.outputLines == [
+                    "Welcome!", "Hello, mindthink!", "Hello, code change the world!", "Hello, hello world!", "",
+                ])
         }
 
         @Test func upperServer_AnswersSeed003sPythonTCPClient() throws {
             let (server, port) = try Self.startServer("upper-server")
             defer { server.stop() }
             #expect(try server.standardOutput.line { $0.hasPrefix("listening") } == "listening on 127.0.0.1:\(port)")
-            let client = try E2ERun.python("seed003_tcp_client.py", ["127.0.0.1", "\(port)"],
-                                           input: "hello\n\n   spaced out  \nstraße über\n")
+            let client = try E2ERun.python(
+                "seed003_tcp_client.py", ["127.0.0.1", "\(port)"],
+                input: "hello\n\n   spaced out  \nstraße über\n")
             #expect(client.status == 0, "\(client.standardError)")
             #expect(Self.answers(client.outputText) == ["HELLO", "SPACED OUT", "STRASSE ÜBER"])
             _ = try server.standardOutput.line { $0.hasPrefix("client address: 127.0.0.1:") }
@@ -78,12 +82,14 @@ extension E2ESuite {
             let (server, port) = try Self.startServer("udp-upper-server")
             defer { server.stop() }
             #expect(try server.standardOutput.line { $0.hasPrefix("listening") } == "listening on 127.0.0.1:\(port)")
-            let client = try E2ERun.python("seed003_udp_client.py", ["127.0.0.1", "\(port)"],
-                                           input: "hello udp\n \nsecond one\n")
+            let client = try E2ERun.python(
+                "seed003_udp_client.py", ["127.0.0.1", "\(port)"],
+                input: "hello udp\n \nsecond one\n")
             #expect(client.status == 0, "\(client.standardError)")
-            #expect(Self.answers(client.outputText) == [
-                "HELLO UDP ('127.0.0.1', \(port))", "SECOND ONE ('127.0.0.1', \(port))",
-            ])
+            #expect(
+                Self.answers(client.outputText) == [
+                    "HELLO UDP ('127.0.0.1', \(port))", "SECOND ONE ('127.0.0.1', \(port))",
+                ])
         }
 
         @Test func udpUpperServer_AnswersTheSwiftClient() throws {
@@ -97,7 +103,8 @@ extension E2ESuite {
         @Test func timeServer_RepliesWithACtimeStampAndTheMessage() throws {
             let (server, port) = try Self.startServer("time-server")
             defer { server.stop() }
-            #expect(try server.standardOutput.line { $0.hasPrefix("waiting") } == "waiting for connection on 127.0.0.1:\(port)...")
+            #expect(
+                try server.standardOutput.line { $0.hasPrefix("waiting") } == "waiting for connection on 127.0.0.1:\(port)...")
             let socket = try Socket.connect(to: "127.0.0.1:\(port)", timeout: E2E.timeout)
             defer { socket.close() }
             try socket.send(E2E.bytes("what time is it"))
@@ -105,14 +112,21 @@ extension E2ESuite {
             #expect(reply.hasPrefix("["))
             #expect(reply.hasSuffix("] what time is it"))
             let stamp = String(reply.dropFirst().prefix { $0 != "]" })
-            let pattern = try Regex(#"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ 123]\d \d\d:\d\d:\d\d \d{4}$"#)
+            let pattern = try Regex(
+                #"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ 123]\d \d\d:\d\d:\d\d \d{4}$"#
+            )
             #expect(stamp.wholeMatch(of: pattern) != nil, "\(stamp)")
             // Python parses the stamp and prints it back with time.ctime: the same text if the format is ctime's.
-            let check = try ChildProcess.run("/usr/bin/env", ["python3", "-c", """
-                import sys, time
-                t = time.mktime(time.strptime(sys.argv[1]))
-                print(time.ctime(t), abs(time.time() - t) < 120)
-                """, stamp])
+            let check = try ChildProcess.run(
+                "/usr/bin/env",
+                [
+                    "python3", "-c",
+                    """
+                    import sys, time
+                    t = time.mktime(time.strptime(sys.argv[1]))
+                    print(time.ctime(t), abs(time.time() - t) < 120)
+                    """, stamp,
+                ])
             #expect(check.outputLines.first == "\(stamp) True", "\(check.standardError)")
             _ = try server.standardOutput.line { $0.hasPrefix("...connected from: 127.0.0.1:") }
         }

@@ -1,8 +1,8 @@
 import Foundation
 import Framing
 import Sockets
-import Testing
 import TestSupport
+import Testing
 
 extension E2ESuite {
     /// `sock serve chat` over TCP and UDP, and the `sock chat` client.
@@ -276,7 +276,8 @@ extension E2ESuite {
             #expect(disconnectedAfter <= .milliseconds(6000), "disconnected \(disconnectedAfter) after the stall began")
 
             // While the flooder waited, the server did not spin.
-            let waiting = try #require(cpu.ticks(from: stall.start + .milliseconds(250), to: stall.start + stall.length - .milliseconds(250)))
+            let waiting = try #require(
+                cpu.ticks(from: stall.start + .milliseconds(250), to: stall.start + stall.length - .milliseconds(250)))
             #expect(waiting.ticks <= 10, "\(waiting.ticks) ticks over \(waiting.over)")
 
             // Memory stayed bounded: far below the 64 MiB that went through.
@@ -292,9 +293,10 @@ extension E2ESuite {
             #expect(try second.receiveText() == "* online: guest-1, guest-2, guest-3")
 
             let elapsed = ContinuousClock.now - testStart
-            print("chat flood: \(lines) lines of \(E2EChatFlood.lineLength) B; member dropped \(disconnectedAfter) after the stall; "
-                + "server CPU \(waiting.ticks) ticks over \(waiting.over) of waiting; RSS \(memoryBefore.resident) KiB before, "
-                + "\(memoryAfter.resident) KiB after, peak \(memoryAfter.peak) KiB; test \(elapsed)")
+            print(
+                "chat flood: \(lines) lines of \(E2EChatFlood.lineLength) B; member dropped \(disconnectedAfter) after the stall; "
+                    + "server CPU \(waiting.ticks) ticks over \(waiting.over) of waiting; RSS \(memoryBefore.resident) KiB before, "
+                    + "\(memoryAfter.resident) KiB after, peak \(memoryAfter.peak) KiB; test \(elapsed)")
             #expect(elapsed < .seconds(30))
         }
 

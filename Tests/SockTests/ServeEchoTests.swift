@@ -1,11 +1,11 @@
 import Foundation
 import Framing
 import Sockets
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension E2ESuite {
@@ -69,8 +69,9 @@ extension E2ESuite {
                 server.standardOutput.waitForEnd()
                 #expect(server.standardOutput.text == "listening on \(server.address)\n")
             }()
-            #expect(await E2EOwnDescriptors.areBack(to: baseline),
-                    "the test process's descriptors are not back: \(E2EOwnDescriptors.added(since: baseline))")
+            #expect(
+                await E2EOwnDescriptors.areBack(to: baseline),
+                "the test process's descriptors are not back: \(E2EOwnDescriptors.added(since: baseline))")
         }
 
         @Test func serve_LogsOpenedAndClosedWithPeer_OnStandardError() throws {

@@ -4,7 +4,7 @@ import Sockets
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension E2ESuite {
@@ -74,7 +74,9 @@ extension E2ESuite {
                 let after = E2ETime.ctimeNow()
                 #expect(reply.wholeMatch(of: /\[\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\] .*/) != nil, "got \(reply)")
                 #expect(reply.hasSuffix("] " + message))
-                #expect(reply == "[\(before)] \(message)" || reply == "[\(after)] \(message)", "got \(reply), expected around \(before)")
+                #expect(
+                    reply == "[\(before)] \(message)" || reply == "[\(after)] \(message)",
+                    "got \(reply), expected around \(before)")
             }
         }
 

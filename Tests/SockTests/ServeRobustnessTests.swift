@@ -1,11 +1,11 @@
 import Foundation
 import Framing
 import Sockets
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension E2ESuite {
@@ -127,11 +127,13 @@ extension E2ESuite {
         @Test(arguments: [
             (Framing.length, [UInt8]([0x01, 0x00, 0x00, 0x01])),  // 16 MiB + 1
             (Framing.length, [UInt8]([0xFF, 0xFF, 0xFF, 0xFF])),  // 4 GiB - 1
-            (Framing.seed, [UInt8]([0x01, 0x00, 0x00, 0x01])),    // 16 MiB + 1, little-endian
-            (Framing.seed, [UInt8]([0xFF, 0xFF, 0xFF, 0xFF])),    // -1
-            (Framing.seed, [UInt8]([0x00, 0x00, 0x00, 0x80])),    // Int32.min
+            (Framing.seed, [UInt8]([0x01, 0x00, 0x00, 0x01])),  // 16 MiB + 1, little-endian
+            (Framing.seed, [UInt8]([0xFF, 0xFF, 0xFF, 0xFF])),  // -1
+            (Framing.seed, [UInt8]([0x00, 0x00, 0x00, 0x80])),  // Int32.min
         ])
-        func lengthPrefixOverLimitOrNegative_ClosesOnlyThatConnection_AfterErrorMessage(_ framing: Framing, _ header: [UInt8]) throws {
+        func lengthPrefixOverLimitOrNegative_ClosesOnlyThatConnection_AfterErrorMessage(_ framing: Framing, _ header: [UInt8])
+            throws
+        {
             let server = try E2EServer.serve("echo", ["--framing", framing.rawValue])
             defer { server.stop() }
             let bystander = try server.connect(framing: framing)
@@ -316,10 +318,12 @@ extension E2ESuite {
             try await {
                 // `sock serve` under a limit of 64 descriptors, exec'd in place (same pid).
                 let limit = 64
-                let server = try E2EServer(executable: "/bin/sh", arguments: [
-                    "-c", "ulimit -n \(limit); exec \"$0\" serve echo --framing line --listen 127.0.0.1:0 --quiet",
-                    Products.sock,
-                ])
+                let server = try E2EServer(
+                    executable: "/bin/sh",
+                    arguments: [
+                        "-c", "ulimit -n \(limit); exec \"$0\" serve echo --framing line --listen 127.0.0.1:0 --quiet",
+                        Products.sock,
+                    ])
                 defer { server.stop() }
 
                 var clients: [E2EClient] = []
@@ -328,8 +332,9 @@ extension E2ESuite {
                 // Out of descriptors, it keeps a few free while it waits: a process left at its
                 // limit is killed by libdispatch's thread-pool monitor (SIGILL) once it cannot
                 // open /proc/TID/stat.
-                #expect(await eventually { server.openDescriptorCount <= limit - 4 },
-                        "the saturated server keeps descriptors to spare: \(server.openDescriptorCount) open")
+                #expect(
+                    await eventually { server.openDescriptorCount <= limit - 4 },
+                    "the saturated server keeps descriptors to spare: \(server.openDescriptorCount) open")
                 // The connections it did accept are served while it is saturated.
                 for index in 0..<5 {
                     try clients[index].send("saturated \(index)")
@@ -344,8 +349,9 @@ extension E2ESuite {
                 try #require(server.isRunning, "the server exited; stderr: \(server.standardError.text)")
                 #expect(server.stop() == 0)
             }()
-            #expect(await E2EOwnDescriptors.areBack(to: baseline),
-                    "the test process's descriptors are not back: \(E2EOwnDescriptors.added(since: baseline))")
+            #expect(
+                await E2EOwnDescriptors.areBack(to: baseline),
+                "the test process's descriptors are not back: \(E2EOwnDescriptors.added(since: baseline))")
         }
 
         @Test func maxConnectionsOne_AndFractionalIdleTimeout_ApplyTogether() throws {
@@ -361,8 +367,9 @@ extension E2ESuite {
             #expect(first.isClosedByServer(timeout: .seconds(5)))
             #expect(ContinuousClock.now - start >= .milliseconds(250))
             #expect(server.stop() == 0)
-            #expect(server.standardError.wait(forText: "connection opened"),
-                    "without --quiet, connections are logged on stderr: \(server.standardError.text)")
+            #expect(
+                server.standardError.wait(forText: "connection opened"),
+                "without --quiet, connections are logged on stderr: \(server.standardError.text)")
         }
     }
 }

@@ -1,9 +1,9 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension E2ESuite {
@@ -20,7 +20,8 @@ extension E2ESuite {
             for attempt in 1...Self.attempts(signal) {
                 let server = try E2EServer.serve("echo", ["--quiet"])
                 let status = server.stop(signal)
-                #expect(status == 0, "attempt \(attempt): status \(String(describing: status)), stderr: \(server.standardError.text)")
+                #expect(
+                    status == 0, "attempt \(attempt): status \(String(describing: status)), stderr: \(server.standardError.text)")
             }
         }
 
@@ -33,7 +34,8 @@ extension E2ESuite {
                 let path = directory + "/server-\(attempt).sock"
                 let server = try E2EServer.serve("echo", ["--quiet"], listen: "unix:" + path)
                 let status = server.stop(signal)
-                #expect(status == 0, "attempt \(attempt): status \(String(describing: status)), stderr: \(server.standardError.text)")
+                #expect(
+                    status == 0, "attempt \(attempt): status \(String(describing: status)), stderr: \(server.standardError.text)")
                 #expect(!FileManager.default.fileExists(atPath: path), "attempt \(attempt): \(path) is left")
             }
         }

@@ -11,8 +11,10 @@ extension E2ESuite {
             defer { server.stop() }
             let client = try server.connect()
 
-            for (input, expected) in [("straße", "STRASSE"), ("hello world", "HELLO WORLD"), ("ǆemal éclair", "ǄEMAL ÉCLAIR"),
-                                      ("Δ δ ω", "Δ Δ Ω"), ("123 !?", "123 !?"), ("", "")] {
+            for (input, expected) in [
+                ("straße", "STRASSE"), ("hello world", "HELLO WORLD"), ("ǆemal éclair", "ǄEMAL ÉCLAIR"),
+                ("Δ δ ω", "Δ Δ Ω"), ("123 !?", "123 !?"), ("", ""),
+            ] {
                 try client.send(input)
                 #expect(try client.receiveText() == expected, "\(input)")
             }
@@ -27,10 +29,10 @@ extension E2ESuite {
             // Each step ends inside a multi-byte character; the reply to the complete part
             // proves the server has read that segment before the rest is sent.
             let steps: [(send: [UInt8], reply: String)] = [
-                (E2E.bytes("ab") + [0xC3], "AB"),                 // ß = C3 9F, split after 1 of 2
+                (E2E.bytes("ab") + [0xC3], "AB"),  // ß = C3 9F, split after 1 of 2
                 ([0x9F] + E2E.bytes("x") + [0xE2, 0x82], "SSX"),  // € = E2 82 AC, split after 2 of 3
-                ([0xAC] + E2E.bytes("q") + [0xF0], "€Q"),         // 😀 = F0 9F 98 80, split after 1 of 4
-                ([0x9F, 0x98, 0x80] + E2E.bytes("é") + [0xC7], "😀É"), // ǆ = C7 86, split after 1 of 2
+                ([0xAC] + E2E.bytes("q") + [0xF0], "€Q"),  // 😀 = F0 9F 98 80, split after 1 of 4
+                ([0x9F, 0x98, 0x80] + E2E.bytes("é") + [0xC7], "😀É"),  // ǆ = C7 86, split after 1 of 2
                 ([0x86] + E2E.bytes("z"), "ǄZ"),
             ]
             var all: [UInt8] = []
@@ -51,7 +53,10 @@ extension E2ESuite {
 
             let input: [UInt8] = [0xFF, 0x61, 0xFE, 0x80, 0x62, 0xC0, 0xAF, 0x63, 0xED, 0xA0, 0x80, 0x64]
             try client.sendRaw(input)
-            #expect(try client.receiveRaw(count: input.count) == [0xFF, 0x41, 0xFE, 0x80, 0x42, 0xC0, 0xAF, 0x43, 0xED, 0xA0, 0x80, 0x44])
+            #expect(
+                try client.receiveRaw(count: input.count) == [
+                    0xFF, 0x41, 0xFE, 0x80, 0x42, 0xC0, 0xAF, 0x43, 0xED, 0xA0, 0x80, 0x44,
+                ])
         }
 
         @Test func upperLine_PassesNonUTF8BytesUnchanged_NextToValidText() throws {

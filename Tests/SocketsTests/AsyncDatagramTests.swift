@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Sockets
 
 extension AsyncTests {
@@ -59,7 +60,10 @@ extension AsyncTests {
         @Test func receive_TimesOut_ThenReceivesWithSenderAndTruncation() async throws {
             let receiver = try Socket.bindDatagram(to: "127.0.0.1:0")
             let client = try Socket.bindDatagram(to: "127.0.0.1:0")
-            defer { receiver.close(); client.close() }
+            defer {
+                receiver.close()
+                client.close()
+            }
             let memory = UnsafeMutableRawBufferPointer.allocate(byteCount: 8, alignment: 1)
             defer { memory.deallocate() }
             let buffer = AsyncSendableBuffer(memory)

@@ -1,11 +1,12 @@
 import Foundation
 import Synchronization
-import Testing
 import TestSupport
+import Testing
+
 @testable import Sockets
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension AsyncTests {
@@ -27,7 +28,8 @@ extension AsyncTests {
             defer { pinned.deallocate() }
             pinned.copyBytes(from: payload)
             let received = try await AsyncTest.withTimeout(.seconds(20)) { [pinned = AsyncSendableBuffer(pinned)] in
-                async let sent: Void = client.write(UnsafeRawBufferPointer(pinned.pointer), deadline: AsyncTest.deadline(.seconds(15)))
+                async let sent: Void = client.write(
+                    UnsafeRawBufferPointer(pinned.pointer), deadline: AsyncTest.deadline(.seconds(15)))
                 let received = try await server.read(exactly: payload.count, deadline: AsyncTest.deadline(.seconds(15)))
                 try await sent
                 return received
@@ -69,7 +71,10 @@ extension AsyncTests {
 
         @Test func write_ThrowsTimedOut_WhenThePeerDoesNotRead() async throws {
             let (a, b) = try Socket.pair()
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             let start = ContinuousClock.now
             let error = try await AsyncTest.withTimeout {
                 await #expect(throws: SocketError.self) {
@@ -188,7 +193,10 @@ extension AsyncTests {
 
         @Test func cancel_WhileReading_ThrowsCancellationError() async throws {
             let (a, b) = try Socket.pair()
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             let reader = try await AsyncTest.startParked { try await a.read(upTo: 10) }
             reader.cancel()
             let error = try await AsyncTest.failure(of: reader, within: .seconds(2))
@@ -200,7 +208,10 @@ extension AsyncTests {
 
         @Test func cancel_WhileWritingToAFullBuffer_ThrowsCancellationError() async throws {
             let (a, b) = try Socket.pair()
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             let writer = try await AsyncTest.startParked { try await a.write(Self.flood) }
             writer.cancel()
             let error = try await AsyncTest.failure(of: writer, within: .seconds(2))

@@ -1,6 +1,6 @@
-import Testing
-import TestSupport
 import Sockets
+import TestSupport
+import Testing
 
 extension SocketTests {
     @Suite struct BufferedSocketTests {
@@ -19,7 +19,10 @@ extension SocketTests {
         @Test(arguments: [1, 2, 3, 5, 7, 64 * 1024])
         func readLine_SplitsLines_AcrossChunkBoundaries(chunkSize: Int) throws {
             let (reader, writer) = try Self.reader(for: "hello\nworld\r\n\nlast without newline", chunkSize: chunkSize)
-            defer { writer.close(); reader.socket.close() }
+            defer {
+                writer.close()
+                reader.socket.close()
+            }
             #expect(try reader.readLine() == bytes("hello"))
             #expect(try reader.readLine() == bytes("world"), "\\r\\n ends a line too")
             #expect(try reader.readLine() == [], "an empty line")
@@ -30,7 +33,10 @@ extension SocketTests {
 
         @Test func readLine_KeepsACarriageReturn_ThatIsNotBeforeTheNewline() throws {
             let (reader, writer) = try Self.reader(for: "a\rb\n\r\n\r", chunkSize: 2)
-            defer { writer.close(); reader.socket.close() }
+            defer {
+                writer.close()
+                reader.socket.close()
+            }
             #expect(try reader.readLine() == bytes("a\rb"))
             #expect(try reader.readLine() == [])
             #expect(try reader.readLine() == bytes("\r"))
@@ -39,7 +45,10 @@ extension SocketTests {
 
         @Test func readLine_WaitsForTheRestOfALine_SentLater() throws {
             let (writer, socket) = try unixPair()
-            defer { writer.close(); socket.close() }
+            defer {
+                writer.close()
+                socket.close()
+            }
             socket.timeout = testTimeout
             try writer.sendAll(bytes("par"))
             let line = BackgroundThread { () -> ([UInt8]?, Int) in
@@ -56,7 +65,10 @@ extension SocketTests {
         @Test(arguments: [1, 3, 6, 64 * 1024])
         func readLine_AcceptsALineOfExactlyMaxLength(chunkSize: Int) throws {
             let (reader, writer) = try Self.reader(for: "12345\n12345\r\n", chunkSize: chunkSize)
-            defer { writer.close(); reader.socket.close() }
+            defer {
+                writer.close()
+                reader.socket.close()
+            }
             #expect(try reader.readLine(maximumLength: 5) == bytes("12345"))
             #expect(try reader.readLine(maximumLength: 5) == bytes("12345"))
         }
@@ -64,7 +76,10 @@ extension SocketTests {
         @Test(arguments: [1, 4, 64 * 1024])
         func readLine_ThrowsMessageTooLarge_ForALongerLine(chunkSize: Int) throws {
             let (reader, writer) = try Self.reader(for: "123456\nshort\n", chunkSize: chunkSize)
-            defer { writer.close(); reader.socket.close() }
+            defer {
+                writer.close()
+                reader.socket.close()
+            }
             let error = expectSocketError(.messageTooLarge) { _ = try reader.readLine(maximumLength: 5) }
             #expect(error?.description == "readline: more than 5 bytes")
         }
@@ -72,13 +87,19 @@ extension SocketTests {
         @Test func readLine_ThrowsMessageTooLarge_WithoutWaitingForANewlineThatMayNeverCome() throws {
             // No newline and no end of stream: the limit must end the wait, not the timeout.
             let (reader, writer) = try Self.reader(for: "0123456789", chunkSize: 4, end: false)
-            defer { writer.close(); reader.socket.close() }
+            defer {
+                writer.close()
+                reader.socket.close()
+            }
             expectSocketError(.messageTooLarge) { _ = try reader.readLine(maximumLength: 5) }
         }
 
         @Test func readLine_ThrowsTimedOut_WhenTheLineDoesNotCome() throws {
             let (reader, writer) = try Self.reader(for: "no newline", end: false)
-            defer { writer.close(); reader.socket.close() }
+            defer {
+                writer.close()
+                reader.socket.close()
+            }
             reader.socket.timeout = .milliseconds(50)
             let (elapsed, error) = measure { _ = try reader.readLine() }
             #expect(error?.kind == .timedOut)
@@ -88,7 +109,10 @@ extension SocketTests {
         @Test(arguments: [1, 3, 64 * 1024])
         func readExactly_ReturnsExactCounts_AcrossChunks(chunkSize: Int) throws {
             let (reader, writer) = try Self.reader(for: "abcdefghij", chunkSize: chunkSize)
-            defer { writer.close(); reader.socket.close() }
+            defer {
+                writer.close()
+                reader.socket.close()
+            }
             #expect(try reader.read(exactly: 0) == [])
             #expect(try reader.read(exactly: 3) == bytes("abc"))
             #expect(try reader.read(exactly: 7) == bytes("defghij"))
@@ -97,14 +121,20 @@ extension SocketTests {
 
         @Test func readExactly_ThrowsUnexpectedEndOfStream_WhenTheStreamEndsEarly() throws {
             let (reader, writer) = try Self.reader(for: "abc", chunkSize: 2)
-            defer { writer.close(); reader.socket.close() }
+            defer {
+                writer.close()
+                reader.socket.close()
+            }
             let error = expectSocketError(.unexpectedEndOfStream) { _ = try reader.read(exactly: 10) }
             #expect(error?.description == "read: stream ended after 3 of 10 bytes")
         }
 
         @Test func readExactly_ReadsALargeBlock() throws {
             let (writer, socket) = try unixPair()
-            defer { writer.close(); socket.close() }
+            defer {
+                writer.close()
+                socket.close()
+            }
             socket.timeout = testTimeout
             let block = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
             let sender = BackgroundThread { try writer.sendAll(block) }
@@ -115,7 +145,10 @@ extension SocketTests {
 
         @Test func readUpTo_ReturnsBufferedBytesFirst_ThenReceivesOnce() throws {
             let (reader, writer) = try Self.reader(for: "line\nrest of it", chunkSize: 64)
-            defer { writer.close(); reader.socket.close() }
+            defer {
+                writer.close()
+                reader.socket.close()
+            }
             #expect(try reader.readLine() == bytes("line"))
             #expect(reader.bufferedCount == 10)
             #expect(try reader.read(upTo: 4) == bytes("rest"))
@@ -125,7 +158,10 @@ extension SocketTests {
 
         @Test func readToEnd_ReturnsEverythingUntilTheEnd_WithinTheLimit() throws {
             let (reader, writer) = try Self.reader(for: "first\nsecond\nthird", chunkSize: 4)
-            defer { writer.close(); reader.socket.close() }
+            defer {
+                writer.close()
+                reader.socket.close()
+            }
             #expect(try reader.readLine() == bytes("first"))
             #expect(try reader.readToEnd(maximumLength: 12) == bytes("second\nthird"))
             #expect(try reader.readToEnd(maximumLength: 12) == [])
@@ -134,20 +170,29 @@ extension SocketTests {
         @Test(arguments: [1, 4, 64 * 1024])
         func readToEnd_ThrowsMessageTooLarge_PastTheLimit(chunkSize: Int) throws {
             let (reader, writer) = try Self.reader(for: "0123456789", chunkSize: chunkSize)
-            defer { writer.close(); reader.socket.close() }
+            defer {
+                writer.close()
+                reader.socket.close()
+            }
             let error = expectSocketError(.messageTooLarge) { _ = try reader.readToEnd(maximumLength: 9) }
             #expect(error?.description == "read: more than 9 bytes")
         }
 
         @Test func readToEnd_AcceptsExactlyTheLimit() throws {
             let (reader, writer) = try Self.reader(for: "0123456789", chunkSize: 3)
-            defer { writer.close(); reader.socket.close() }
+            defer {
+                writer.close()
+                reader.socket.close()
+            }
             #expect(try reader.readToEnd(maximumLength: 10) == bytes("0123456789"))
         }
 
         @Test func mixedReads_ShareOneBuffer() throws {
             let (reader, writer) = try Self.reader(for: "HEAD 5\r\nbody!tail", chunkSize: 3)
-            defer { writer.close(); reader.socket.close() }
+            defer {
+                writer.close()
+                reader.socket.close()
+            }
             #expect(try reader.readLine() == bytes("HEAD 5"))
             #expect(try reader.read(exactly: 5) == bytes("body!"))
             #expect(try reader.readToEnd(maximumLength: 100) == bytes("tail"))
@@ -155,7 +200,10 @@ extension SocketTests {
 
         @Test func write_Buffers_UntilFlush() throws {
             let (a, b) = try unixPair()
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             b.timeout = testTimeout
             let writer = BufferedSocket(a, chunkSize: 16)
             try writer.write(bytes("abc"))
@@ -170,7 +218,10 @@ extension SocketTests {
 
         @Test func write_SendsByItself_OnceAChunkIsQueued() throws {
             let (a, b) = try unixPair()
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             b.timeout = testTimeout
             let writer = BufferedSocket(a, chunkSize: 8)
             try writer.write(bytes("0123456789"))

@@ -1,9 +1,9 @@
-import Testing
-import TestSupport
 import Sockets
+import TestSupport
+import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension SocketTests {
@@ -76,7 +76,10 @@ extension SocketTests {
             let (client, server) = try tcpPair()
             defer { server.close() }
             let (a, b) = try unixPair()
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             b.timeout = testTimeout
             try a.sendMsg([bytes("s")], control: [.fileDescriptors([client.fileDescriptor])])
             client.close()
@@ -106,7 +109,10 @@ extension SocketTests {
                 #expect(read(pipe.0, &byte, 1) == 1)
                 Glibc.close(fd)
             }
-            for pipe in pipes { Glibc.close(pipe.0); Glibc.close(pipe.1) }
+            for pipe in pipes {
+                Glibc.close(pipe.0)
+                Glibc.close(pipe.1)
+            }
             a.close()
             b.close()
             #expect(openDescriptorCount() == baseline)
@@ -130,7 +136,10 @@ extension SocketTests {
 
         @Test func scmCredentials_AreAttached_WhenTheReceiverAsks() throws {
             let (a, b) = try unixPair()
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             try b.setOption(level: SOL_SOCKET, name: SO_PASSCRED, value: 1)
             try a.send(bytes("who am i"))
             let message = try b.recvMsg(16, controlCapacity: 64)
@@ -142,7 +151,10 @@ extension SocketTests {
 
         @Test func sendMsg_SendsExplicitCredentials() throws {
             let (a, b) = try unixPair(.datagram)
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             try b.setOption(level: SOL_SOCKET, name: SO_PASSCRED, value: 1)
             let mine = Credentials(pid: getpid(), uid: getuid(), gid: getgid())
             let control = ControlMessage(level: SOL_SOCKET, type: Self.scmCredentials, data: mine.bytes)

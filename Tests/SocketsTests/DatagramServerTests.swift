@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Sockets
 
 extension AsyncTests {
@@ -91,7 +92,8 @@ extension AsyncTests {
             let measure = await AsyncTest.cancelAndMeasure(harness.running, returnWithin: .seconds(2), window: .milliseconds(500))
             // Ends a server still running (the failure case).
             harness.server.shutdown()
-            let returnedAfter = try #require(measure.returnedAfter, "DatagramServer.run() did not return within 2 s of its task's cancellation")
+            let returnedAfter = try #require(
+                measure.returnedAfter, "DatagramServer.run() did not return within 2 s of its task's cancellation")
             #expect(returnedAfter < .milliseconds(300), "returned \(returnedAfter) after the cancel")
             #expect(measure.load < 0.2, "the process used \(measure.cpu) of CPU in \(measure.wall) after the cancel")
             #expect(try await harness.running.value == .returned, "cancellation ends run() without an error")
@@ -121,10 +123,12 @@ final class DatagramServerHarness: Sendable {
         let socket = try Socket.bindDatagram(to: "127.0.0.1:0")
         address = try socket.localAddress()
         let handled = handled
-        let serve = handler ?? { datagram, socket in
-            try await socket.send(datagram.bytes, to: datagram.address, deadline: AsyncTest.deadline())
-        }
-        let server = DatagramServer(socket: socket, maximumSize: maximumSize, logger: AsyncServerHarness.logger) { datagram, socket in
+        let serve =
+            handler ?? { datagram, socket in
+                try await socket.send(datagram.bytes, to: datagram.address, deadline: AsyncTest.deadline())
+            }
+        let server = DatagramServer(socket: socket, maximumSize: maximumSize, logger: AsyncServerHarness.logger) {
+            datagram, socket in
             handled.increment()
             try await serve(datagram, socket)
         }

@@ -1,9 +1,9 @@
-import Testing
-import TestSupport
 import Sockets
+import TestSupport
+import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension SocketTests {
@@ -23,7 +23,10 @@ extension SocketTests {
         func sendTo_DeliversADatagram_WithTheSendersAddress(family: SocketFamily) throws {
             try requireLoopback(family)
             let (a, b) = try Self.udpPair(family)
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             #expect(try a.sendTo(bytes("ping"), b.localAddress()) == 4)
             let (data, sender) = try b.recvFrom(1024)
             #expect(data == bytes("ping"))
@@ -36,7 +39,10 @@ extension SocketTests {
 
         @Test func datagrams_KeepTheirBoundaries_AndEmptyOnesArrive() throws {
             let (a, b) = try Self.udpPair(.inet)
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             let target = try b.localAddress()
             try a.sendTo(bytes("one"), target)
             try a.sendTo([UInt8](), target)
@@ -48,7 +54,10 @@ extension SocketTests {
 
         @Test func recvFromInto_ReportsTruncation_WhenTheDatagramIsLargerThanTheBuffer() throws {
             let (a, b) = try Self.udpPair(.inet)
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             let payload = (0..<100).map { UInt8($0) }
             try a.sendTo(payload, b.localAddress())
             try a.sendTo(bytes("next"), b.localAddress())
@@ -66,14 +75,20 @@ extension SocketTests {
 
         @Test func recvFrom_CutsALongDatagram_ToMaxBytes() throws {
             let (a, b) = try Self.udpPair(.inet)
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             try a.sendTo([UInt8](repeating: 5, count: 2000), b.localAddress())
             #expect(try b.recvFrom(1024).bytes == [UInt8](repeating: 5, count: 1024))
         }
 
         @Test func recvMsg_ReportsTruncationAndTheSender() throws {
             let (a, b) = try Self.udpPair(.inet)
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             try a.sendTo(bytes("0123456789"), b.localAddress())
             let message = try b.recvMsg(4)
             #expect(message.bytes == bytes("0123"))
@@ -89,7 +104,10 @@ extension SocketTests {
 
         @Test func tryRecvFrom_ReturnsWouldBlock_ThenTheDatagram() throws {
             let (a, b) = try Self.udpPair(.inet)
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             var buffer = [UInt8](repeating: 0, count: 3)
             guard case .wouldBlock = try buffer.withUnsafeMutableBytes({ try b.tryRecvFrom(into: $0) }) else {
                 Issue.record("nothing was sent yet")
@@ -109,7 +127,10 @@ extension SocketTests {
 
         @Test func trySendTo_SendsWithoutWaiting() throws {
             let (a, b) = try Self.udpPair(.inet)
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             let result = try bytes("quick").withUnsafeBytes { try a.trySendTo($0, b.localAddress()) }
             #expect(result == .completed(5))
             let raw = try bytes("raw").withUnsafeBytes { try a.sendTo($0, b.localAddress()) }
@@ -120,7 +141,10 @@ extension SocketTests {
 
         @Test func sendMsg_SendsOneDatagram_ToTheGivenAddress() throws {
             let (a, b) = try Self.udpPair(.inet)
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             #expect(try a.sendMsg([bytes("gat"), bytes("her")], to: b.localAddress()) == 6)
             let (data, sender) = try b.recvFrom(100)
             #expect(data == bytes("gather"))
@@ -130,7 +154,11 @@ extension SocketTests {
         @Test func connectedUDP_SendsAndReceives_OnlyWithItsPeer() throws {
             let (a, b) = try Self.udpPair(.inet)
             let stranger = try Socket(.inet, .datagram)
-            defer { a.close(); b.close(); stranger.close() }
+            defer {
+                a.close()
+                b.close()
+                stranger.close()
+            }
             try a.connect(to: b.localAddress())
             try b.connect(to: a.localAddress())
             #expect(try a.peerAddress() == b.localAddress())
@@ -155,7 +183,10 @@ extension SocketTests {
 
         @Test func sendTo_ThrowsForADatagramTooLargeForUDP() throws {
             let (a, b) = try Self.udpPair(.inet)
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             let error = expectSocketError(.other) { try a.sendTo([UInt8](repeating: 0, count: 70_000), b.localAddress()) }
             #expect(error?.errnoName == "EMSGSIZE")
             #expect(error?.operation == "sendto")
@@ -168,7 +199,11 @@ extension SocketTests {
             let server = try Socket.bindDatagram(to: "unix:" + directory.file("server.sock"))
             let client = try Socket.bindDatagram(to: "unix:" + directory.file("client.sock"))
             let anonymous = try Socket(.unix, .datagram)
-            defer { server.close(); client.close(); anonymous.close() }
+            defer {
+                server.close()
+                client.close()
+                anonymous.close()
+            }
             server.timeout = testTimeout
             client.timeout = testTimeout
             try client.sendTo(bytes("hi"), .unix(path: directory.file("server.sock")))
@@ -187,7 +222,10 @@ extension SocketTests {
             let clientName = uniqueAbstractName("dgram-client")
             let server = try Socket(.unix, .datagram)
             let client = try Socket(.unix, .datagram)
-            defer { server.close(); client.close() }
+            defer {
+                server.close()
+                client.close()
+            }
             server.timeout = testTimeout
             try server.bind(to: .unixAbstract(name: serverName))
             try client.bind(to: .unixAbstract(name: clientName))
@@ -212,7 +250,10 @@ extension SocketTests {
         @Test(arguments: [SocketType.datagram, .seqpacket])
         func unixPairs_ReportTruncation(type: SocketType) throws {
             let (a, b) = try unixPair(type)
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             try a.send(bytes("0123456789"))
             try a.send(bytes("abcdef"))
             var buffer = [UInt8](repeating: 0, count: 4)
@@ -227,7 +268,10 @@ extension SocketTests {
 
         @Test func streamSockets_NeverReportTruncation() throws {
             let (a, b) = try unixPair(.stream)
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             try a.send(bytes("0123456789"))
             var buffer = [UInt8](repeating: 0, count: 4)
             let result = try buffer.withUnsafeMutableBytes { try b.recvFrom(into: $0) }

@@ -1,13 +1,16 @@
 import Framing
 import Sockets
-import Testing
 import TestSupport
+import Testing
 
 /// Messages under a framing on blocking and async sockets (the sticky-packet fix).
 @Suite struct FramedSocketTests {
     @Test func receiveMessage_SeparatesMessages_WhenTheyArriveInOneChunk() throws {
         let (left, right) = try Socket.pair()
-        defer { left.close(); right.close() }
+        defer {
+            left.close()
+            right.close()
+        }
         right.timeout = .seconds(5)
         var wire: [UInt8] = []
         for text in ["first", "", "third"] { try Framing.seed.encode(Array(text.utf8), into: &wire) }
@@ -25,19 +28,24 @@ import TestSupport
         let listener = try Socket.listen(on: "127.0.0.1:0")
         defer { listener.close() }
         let port = try #require(try listener.localAddress().port)
-        let python = try ChildProcess("/usr/bin/env", ["python3", "-c", """
-            import socket, struct, sys
-            s = socket.create_connection(('127.0.0.1', \(port)))
-            s.settimeout(5)
-            data = b''
-            while len(data) < 4 or len(data) < 4 + struct.unpack('i', data[:4])[0]:
-                chunk = s.recv(1024)
-                if not chunk: break
-                data += chunk
-            n = struct.unpack('i', data[:4])[0]
-            reply = data[4:4 + n].upper()
-            s.sendall(struct.pack('i', len(reply)) + reply)
-            """])
+        let python = try ChildProcess(
+            "/usr/bin/env",
+            [
+                "python3", "-c",
+                """
+                import socket, struct, sys
+                s = socket.create_connection(('127.0.0.1', \(port)))
+                s.settimeout(5)
+                data = b''
+                while len(data) < 4 or len(data) < 4 + struct.unpack('i', data[:4])[0]:
+                    chunk = s.recv(1024)
+                    if not chunk: break
+                    data += chunk
+                n = struct.unpack('i', data[:4])[0]
+                reply = data[4:4 + n].upper()
+                s.sendall(struct.pack('i', len(reply)) + reply)
+                """,
+            ])
         defer { python.waitForExit() }
         listener.timeout = .seconds(10)
         let (connection, _) = try listener.accept()
@@ -51,7 +59,10 @@ import TestSupport
 
     @Test func receiveMessage_ThrowsFramingError_WhenTheStreamEndsInsideAMessage() throws {
         let (left, right) = try Socket.pair()
-        defer { left.close(); right.close() }
+        defer {
+            left.close()
+            right.close()
+        }
         right.timeout = .seconds(5)
         try left.sendAll([0, 0, 0, 10, 1, 2])
         try left.shutdown(.write)
@@ -61,7 +72,10 @@ import TestSupport
 
     @Test func messages_YieldsLinesAsync_AndEndsAtEndOfStream() async throws {
         let (left, right) = try Socket.pair()
-        defer { left.close(); right.close() }
+        defer {
+            left.close()
+            right.close()
+        }
         try left.sendAll(Array("one\r\ntwo\nthree".utf8))
         try left.shutdown(.write)
         var lines: [String] = []
@@ -73,7 +87,10 @@ import TestSupport
 
     @Test func writeMessage_RoundTripsJSONHeaderMessages() async throws {
         let (left, right) = try Socket.pair()
-        defer { left.close(); right.close() }
+        defer {
+            left.close()
+            right.close()
+        }
         let sent = JSONHeaderMessage(header: [UInt8](#"{"op":"put","size":3}"#.utf8), body: [1, 2, 3])
         try await left.write(message: sent, encoder: JSONHeaderEncoder())
         try left.shutdown(.write)

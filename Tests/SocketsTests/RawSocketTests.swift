@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import Sockets
+import Testing
 
 extension SocketTests {
     /// Raw sockets need `CAP_NET_RAW`: without it creating one must fail with
@@ -25,9 +25,12 @@ extension SocketTests {
 
         /// An ICMP (or ICMPv6) echo request with `identifier` and `sequence` and a payload.
         static func echoRequest(type: UInt8, identifier: UInt16, sequence: UInt16, payload: [UInt8]) -> [UInt8] {
-            var packet: [UInt8] = [type, 0, 0, 0,
-                                   UInt8(identifier >> 8), UInt8(identifier & 0xFF),
-                                   UInt8(sequence >> 8), UInt8(sequence & 0xFF)] + payload
+            var packet: [UInt8] =
+                [
+                    type, 0, 0, 0,
+                    UInt8(identifier >> 8), UInt8(identifier & 0xFF),
+                    UInt8(sequence >> 8), UInt8(sequence & 0xFF),
+                ] + payload
             let sum = internetChecksum(packet)
             packet[2] = UInt8(sum >> 8)
             packet[3] = UInt8(sum & 0xFF)
@@ -65,7 +68,8 @@ extension SocketTests {
                 let headerLength = Int(packet[0] & 0x0F) * 4
                 let icmp = Array(packet.dropFirst(headerLength))
                 guard icmp.count >= 8, icmp[0] == 0,
-                      UInt16(icmp[4]) << 8 | UInt16(icmp[5]) == identifier else { continue }
+                    UInt16(icmp[4]) << 8 | UInt16(icmp[5]) == identifier
+                else { continue }
                 #expect(Array(icmp.dropFirst(8)) == payload)
                 #expect(Self.internetChecksum(icmp) == 0, "a valid checksum sums to zero")
                 return
@@ -88,7 +92,8 @@ extension SocketTests {
                 let (icmp, sender) = try socket.recvFrom(1500)
                 #expect(sender.host == "::1")
                 guard icmp.count >= 8, icmp[0] == 129,
-                      UInt16(icmp[4]) << 8 | UInt16(icmp[5]) == identifier else { continue }
+                    UInt16(icmp[4]) << 8 | UInt16(icmp[5]) == identifier
+                else { continue }
                 #expect(Array(icmp.dropFirst(8)) == payload)
                 return
             }

@@ -1,7 +1,8 @@
 import Foundation
 import Synchronization
-import Testing
 import TestSupport
+import Testing
+
 @testable import Sockets
 
 extension AsyncTests {
@@ -21,7 +22,8 @@ extension AsyncTests {
         @Test func executor_RunsEveryJob_WhenEnqueuedFromManyThreads() async throws {
             let ran = AsyncCounter()
             let offThread = AsyncCounter()
-            let threads = 4, perThread = 2_500
+            let threads = 4
+            let perThread = 2_500
             for _ in 0..<threads {
                 startThread { [reactor] in
                     for _ in 0..<perThread {
@@ -32,10 +34,11 @@ extension AsyncTests {
                     }
                 }
             }
-            try #require(try await eventually(within: .seconds(10)) {
-                try await AsyncTest.reactorBarrier()
-                return ran.value == threads * perThread
-            }, "all \(threads * perThread) jobs ran")
+            try #require(
+                try await eventually(within: .seconds(10)) {
+                    try await AsyncTest.reactorBarrier()
+                    return ran.value == threads * perThread
+                }, "all \(threads * perThread) jobs ran")
             #expect(offThread.value == 0)
         }
 
@@ -69,22 +72,28 @@ extension AsyncTests {
             #expect(added == ["anon_inode:[eventfd]", "anon_inode:[eventpoll]"])
 
             let (a, b) = try Socket.pair()
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             let registration = try own.register(a.fileDescriptor)
             let sequence = registration.sequence(.read)
             let waiter = Task(executorPreference: own) {
                 try await registration.wait(for: .read, after: sequence, deadline: .now + .seconds(3600), operation: "read")
             }
             // Jobs run in order: once this one ran, the waiter has run up to its park.
-            try await AsyncTest.withTimeout(.seconds(10), "a barrier on the new reactor") { await Task(executorPreference: own) {}.value }
+            try await AsyncTest.withTimeout(.seconds(10), "a barrier on the new reactor") {
+                await Task(executorPreference: own) {}.value
+            }
 
             own.shutdown()
             let error = try await AsyncTest.failure(of: waiter)
             #expect((error as? SocketError)?.kind == .closed, "\(error)")
-            try #require(try await eventually(within: .seconds(5)) {
-                try await AsyncTest.reactorBarrier()
-                return !FileManager.default.fileExists(atPath: threadEntry)
-            }, "the reactor thread \(threadID) has ended")
+            try #require(
+                try await eventually(within: .seconds(5)) {
+                    try await AsyncTest.reactorBarrier()
+                    return !FileManager.default.fileExists(atPath: threadEntry)
+                }, "the reactor thread \(threadID) has ended")
             let refused = #expect(throws: SocketError.self) { _ = try own.register(b.fileDescriptor) }
             #expect(refused?.kind == .closed)
             let ranOnIt = try await AsyncTest.withTimeout(.seconds(10), "a job after shutdown") {
@@ -108,10 +117,11 @@ extension AsyncTests {
                     return currentThreadID()
                 }.value
             }
-            try #require(try await eventually(within: .seconds(5)) {
-                try await AsyncTest.reactorBarrier()
-                return !FileManager.default.fileExists(atPath: "/proc/self/task/\(threadID)")
-            }, "the reactor thread \(threadID) has ended")
+            try #require(
+                try await eventually(within: .seconds(5)) {
+                    try await AsyncTest.reactorBarrier()
+                    return !FileManager.default.fileExists(atPath: "/proc/self/task/\(threadID)")
+                }, "the reactor thread \(threadID) has ended")
             await AsyncTest.expectDescriptors(backTo: baseline)
         }
 
@@ -200,7 +210,10 @@ extension AsyncTests {
 
         @Test func readiness_ReaderAndWriterOfOneSocket_WakeIndependently() async throws {
             let (a, b) = try Socket.pair()
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             let size = 4 << 20
             let payload = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 7) }
             let readerDone = AsyncFlag()
@@ -224,7 +237,10 @@ extension AsyncTests {
 
         @Test func deadline_ThrowsTimedOut_NoEarlierThanTheDeadline() async throws {
             let (a, b) = try Socket.pair()
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             let start = ContinuousClock.now
             let error = try await AsyncTest.withTimeout {
                 await #expect(throws: SocketError.self) {
@@ -242,7 +258,10 @@ extension AsyncTests {
 
         @Test func deadline_FarInTheFuture_DoesNotFire() async throws {
             let (a, b) = try Socket.pair()
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             let reader = try await AsyncTest.startParked {
                 try await a.read(upTo: 10, deadline: .now + .seconds(3600))
             }
@@ -253,7 +272,10 @@ extension AsyncTests {
 
         @Test func deadline_ExpiresOnlyItsOwnWaiter() async throws {
             let (a, b) = try Socket.pair()
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             let patient = try await AsyncTest.startParked { try await a.read(upTo: 10) }
             let hasty = try await AsyncTest.startParked {
                 try await a.read(upTo: 10, deadline: .now + .milliseconds(50))
@@ -299,10 +321,11 @@ extension AsyncTests {
                 a.close()
                 b.close()
             }()
-            try #require(try await eventually(within: .seconds(5)) {
-                try await AsyncTest.reactorBarrier()
-                return registration == nil
-            }, "the closed socket's registration is freed")
+            try #require(
+                try await eventually(within: .seconds(5)) {
+                    try await AsyncTest.reactorBarrier()
+                    return registration == nil
+                }, "the closed socket's registration is freed")
             await AsyncTest.expectDescriptors(backTo: baseline)
         }
     }

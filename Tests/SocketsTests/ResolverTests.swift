@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import Sockets
+import Testing
 
 extension SocketTests {
     @Suite struct ResolverTests {
@@ -52,7 +52,8 @@ extension SocketTests {
         }
 
         @Test func addressInfo_ReportsTheCanonicalName_WhenAsked() throws {
-            let results = try Resolver.addressInfo(host: "localhost", port: nil, family: .inet, type: .stream, flags: [.canonicalName])
+            let results = try Resolver.addressInfo(
+                host: "localhost", port: nil, family: .inet, type: .stream, flags: [.canonicalName])
             #expect(results.first?.canonicalName == "localhost")
             #expect(results.first?.address == .ipv4(.loopback, port: 0))
             #expect(results.first?.description == "inet tcp 127.0.0.1:0 (localhost)")
@@ -61,7 +62,8 @@ extension SocketTests {
         }
 
         @Test func addressInfo_MapsIPv4IntoIPv6_WhenV4MappedIsAsked() throws {
-            let results = try Resolver.addressInfo(host: "127.0.0.1", port: "1", family: .inet6, type: .stream, flags: [.v4Mapped])
+            let results = try Resolver.addressInfo(
+                host: "127.0.0.1", port: "1", family: .inet6, type: .stream, flags: [.v4Mapped])
             #expect(results.map(\.address) == [.ipv6(IPv6Address("::ffff:127.0.0.1")!, port: 1)])
         }
 

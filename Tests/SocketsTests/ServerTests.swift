@@ -1,7 +1,8 @@
 import Foundation
 import Synchronization
-import Testing
 import TestSupport
+import Testing
+
 @testable import Sockets
 
 extension AsyncTests {
@@ -12,7 +13,8 @@ extension AsyncTests {
         @Test func echo_ServesTwoThousandConcurrentClients() async throws {
             let baseline = try await AsyncTest.descriptorBaseline()
             let harness = try AsyncServerHarness()
-            let clientCount = 2_000, rounds = 3
+            let clientCount = 2_000
+            let rounds = 3
             let address = harness.address
             let clients = try await AsyncTest.withTimeout(.seconds(30), "\(clientCount) connects") { [reactor] in
                 try await withThrowingTaskGroup(of: (Int, Socket).self) { group in
@@ -28,10 +30,11 @@ extension AsyncTests {
             }
             try #require(clients.count == clientCount)
             // All of them are open at once.
-            try #require(try await eventually(within: .seconds(10)) {
-                try await AsyncTest.reactorBarrier()
-                return harness.server.connectionCount == clientCount
-            }, "the server holds \(clientCount) connections")
+            try #require(
+                try await eventually(within: .seconds(10)) {
+                    try await AsyncTest.reactorBarrier()
+                    return harness.server.connectionCount == clientCount
+                }, "the server holds \(clientCount) connections")
 
             let wrong = try await AsyncTest.withTimeout(.seconds(30), "\(clientCount) × \(rounds) round trips") { [reactor] in
                 try await withThrowingTaskGroup(of: Int.self) { group in
@@ -51,10 +54,11 @@ extension AsyncTests {
             #expect(wrong == 0, "\(wrong) echoes differed from what was sent")
 
             for client in clients { client.close() }
-            try #require(try await eventually(within: .seconds(10)) {
-                try await AsyncTest.reactorBarrier()
-                return harness.server.connectionCount == 0
-            }, "every connection is closed")
+            try #require(
+                try await eventually(within: .seconds(10)) {
+                    try await AsyncTest.reactorBarrier()
+                    return harness.server.connectionCount == 0
+                }, "every connection is closed")
             try await harness.stop()
             await AsyncTest.expectDescriptors(backTo: baseline)
         }
@@ -62,14 +66,16 @@ extension AsyncTests {
         @Test func idleTimeout_ClosesTheSilentClient_AndKeepsTheActiveOne() async throws {
             let baseline = try await AsyncTest.descriptorBaseline()
             let reports = AsyncMailbox<(peer: SocketAddress, timedOut: Bool)>()
-            let harness = try AsyncServerHarness(configuration: ServerConfiguration(idleTimeout: .milliseconds(200))) { connection in
+            let harness = try AsyncServerHarness(configuration: ServerConfiguration(idleTimeout: .milliseconds(200))) {
+                connection in
                 defer { reports.post((connection.peer, connection.isTimedOut)) }
                 try await connection.echo()
             }
             let start = ContinuousClock.now
             let silent = try await AsyncTest.connect(to: harness.address)
             let active = try await AsyncTest.connect(to: harness.address)
-            let silentAddress = try silent.localAddress(), activeAddress = try active.localAddress()
+            let silentAddress = try silent.localAddress()
+            let activeAddress = try active.localAddress()
 
             async let talking: Void = Self.talk(to: active, times: 12, every: .milliseconds(50))
             try await AsyncTest.expectClosedByPeer(silent, within: .seconds(3))
@@ -129,10 +135,11 @@ extension AsyncTests {
             let refused = await #expect(throws: SocketError.self) { _ = try await AsyncTest.connect(to: harness.address) }
             #expect(refused?.kind == .connectionRefused)
             try await AsyncTest.expectClosedByPeer(idle)
-            try #require(try await eventually(within: .seconds(5)) {
-                try await AsyncTest.reactorBarrier()
-                return harness.server.connectionCount == 1
-            }, "the idle connection is gone")
+            try #require(
+                try await eventually(within: .seconds(5)) {
+                    try await AsyncTest.reactorBarrier()
+                    return harness.server.connectionCount == 1
+                }, "the idle connection is gone")
             #expect(!harness.hasFinished, "run() must wait for the request in flight")
 
             let openedAt = ContinuousClock.now
@@ -140,7 +147,9 @@ extension AsyncTests {
             #expect(try await busy.read(exactly: 4, deadline: AsyncTest.deadline()) == AsyncTest.bytes("done"))
             try await AsyncTest.expectClosedByPeer(busy)
             try await harness.stop()
-            #expect(ContinuousClock.now - openedAt < .seconds(10), "run() returned when the last connection ended, not at the grace period")
+            #expect(
+                ContinuousClock.now - openedAt < .seconds(10),
+                "run() returned when the last connection ended, not at the grace period")
             #expect(harness.server.connectionCount == 0)
             busy.close()
             idle.close()
@@ -151,7 +160,8 @@ extension AsyncTests {
             let baseline = try await AsyncTest.descriptorBaseline()
             let started = AsyncMailbox<Void>()
             let outcome = AsyncMailbox<String>()
-            let harness = try AsyncServerHarness(configuration: ServerConfiguration(gracePeriod: .milliseconds(300))) { connection in
+            let harness = try AsyncServerHarness(configuration: ServerConfiguration(gracePeriod: .milliseconds(300))) {
+                connection in
                 _ = try await connection.read(upTo: 100)
                 started.post(())
                 do {
@@ -189,7 +199,8 @@ extension AsyncTests {
             let measure = await AsyncTest.cancelAndMeasure(harness.running, returnWithin: .seconds(2), window: .milliseconds(500))
             // Ends a server still running (the failure case) so that it stops spinning.
             harness.server.shutdown()
-            let returnedAfter = try #require(measure.returnedAfter, "Server.run() did not return within 2 s of its task's cancellation")
+            let returnedAfter = try #require(
+                measure.returnedAfter, "Server.run() did not return within 2 s of its task's cancellation")
             #expect(returnedAfter < .milliseconds(300), "returned \(returnedAfter) after the cancel")
             #expect(measure.load < 0.2, "the process used \(measure.cpu) of CPU in \(measure.wall) after the cancel")
             try await AsyncTest.expectClosedByPeer(client)
@@ -206,7 +217,8 @@ extension AsyncTests {
             var clients: [Socket] = []
             for index in 0..<5 {
                 let client = try await AsyncTest.connect(to: harness.address)
-                #expect(try await AsyncTest.roundTrip(client, AsyncTest.bytes("first \(index)")) == AsyncTest.bytes("first \(index)"))
+                #expect(
+                    try await AsyncTest.roundTrip(client, AsyncTest.bytes("first \(index)")) == AsyncTest.bytes("first \(index)"))
                 clients.append(client)
             }
             #expect(harness.server.connectionCount == 5)
@@ -215,16 +227,18 @@ extension AsyncTests {
             try await AsyncTest.expectClosedByPeer(sixth, within: .seconds(3))
             sixth.close()
             for (index, client) in clients.enumerated() {
-                #expect(try await AsyncTest.roundTrip(client, AsyncTest.bytes("again \(index)")) == AsyncTest.bytes("again \(index)"))
+                #expect(
+                    try await AsyncTest.roundTrip(client, AsyncTest.bytes("again \(index)")) == AsyncTest.bytes("again \(index)"))
             }
             #expect(harness.server.connectionCount == 5)
 
             // A freed slot is given to the next client.
             clients.removeFirst().close()
-            try #require(try await eventually(within: .seconds(5)) {
-                try await AsyncTest.reactorBarrier()
-                return harness.server.connectionCount == 4
-            }, "the closed connection leaves the count")
+            try #require(
+                try await eventually(within: .seconds(5)) {
+                    try await AsyncTest.reactorBarrier()
+                    return harness.server.connectionCount == 4
+                }, "the closed connection leaves the count")
             let seventh = try await AsyncTest.connect(to: harness.address)
             #expect(try await AsyncTest.roundTrip(seventh, AsyncTest.bytes("seventh")) == AsyncTest.bytes("seventh"))
             clients.append(seventh)
@@ -288,11 +302,12 @@ extension AsyncTests {
             let writing = Task(executorPreference: reactor) { try await flooder.write(flood) }
             let peek = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 1)
             defer { peek.deallocate() }
-            try #require(try await eventually(within: .seconds(5)) {
-                try await AsyncTest.reactorBarrier()
-                if case .completed(let queued) = try flooder.tryRecv(into: peek, flags: .peek) { return queued >= 64 << 10 }
-                return false
-            }, "the server is busy echoing to the flooder")
+            try #require(
+                try await eventually(within: .seconds(5)) {
+                    try await AsyncTest.reactorBarrier()
+                    if case .completed(let queued) = try flooder.tryRecv(into: peek, flags: .peek) { return queued >= 64 << 10 }
+                    return false
+                }, "the server is busy echoing to the flooder")
             writing.cancel()
             _ = try await AsyncTest.withTimeout(.seconds(2), "the cancelled write") { await writing.result }
             flooder.close()
@@ -300,10 +315,11 @@ extension AsyncTests {
             // Leaves at once.
             try await AsyncTest.connect(to: harness.address).close()
 
-            try #require(try await eventually(within: .seconds(5)) {
-                try await AsyncTest.reactorBarrier()
-                return harness.server.connectionCount == 0
-            }, "every vanished client's connection is closed")
+            try #require(
+                try await eventually(within: .seconds(5)) {
+                    try await AsyncTest.reactorBarrier()
+                    return harness.server.connectionCount == 0
+                }, "every vanished client's connection is closed")
             let fresh = try await AsyncTest.connect(to: harness.address)
             #expect(try await AsyncTest.roundTrip(fresh, AsyncTest.bytes("alive")) == AsyncTest.bytes("alive"))
             fresh.close()

@@ -1,9 +1,9 @@
-import Testing
-import TestSupport
 import Sockets
+import TestSupport
+import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension SocketTests {
@@ -29,26 +29,28 @@ extension SocketTests {
             #expect(SocketAddress("[::1]:8080") == .ipv6(.loopback, port: 8080))
             #expect(SocketAddress("[::]:1") == .ipv6(.any, port: 1))
             #expect(SocketAddress("[fe80::1%lo]:80") == .ipv6(IPv6Address("fe80::1")!, port: 80, scopeID: Self.loopbackIndex))
-            #expect(SocketAddress("[fe80::1%\(Self.loopbackIndex)]:80") == .ipv6(IPv6Address("fe80::1")!, port: 80, scopeID: Self.loopbackIndex))
+            #expect(
+                SocketAddress("[fe80::1%\(Self.loopbackIndex)]:80")
+                    == .ipv6(IPv6Address("fe80::1")!, port: 80, scopeID: Self.loopbackIndex))
             #expect(SocketAddress("unix:/tmp/s.sock") == .unix(path: "/tmp/s.sock"))
             #expect(SocketAddress("unix:@name") == .unixAbstract(name: bytes("name")))
         }
 
         @Test(arguments: [
-            "127.0.0.1",            // missing port
-            "127.0.0.1:",           // empty port
-            "127.0.0.1:70000",      // port out of range
+            "127.0.0.1",  // missing port
+            "127.0.0.1:",  // empty port
+            "127.0.0.1:70000",  // port out of range
             "127.0.0.1:-1",
-            "127.0.0.1:http",       // numeric only
-            "::1:80",               // IPv6 without brackets
+            "127.0.0.1:http",  // numeric only
+            "::1:80",  // IPv6 without brackets
             "::1",
-            "[::1]",                // brackets without port
+            "[::1]",  // brackets without port
             "[::1]80",
-            "[::1:80",              // unclosed bracket
-            ":80",                  // empty host
+            "[::1:80",  // unclosed bracket
+            ":80",  // empty host
             "[]:80",
-            "unix:",                // empty unix path
-            "localhost:80",         // a name, not a numeric address
+            "unix:",  // empty unix path
+            "localhost:80",  // a name, not a numeric address
             "1.2.3.4.5:80",
             "256.0.0.1:80",
             "[fe80::1%nosuchinterface0]:80",

@@ -1,9 +1,9 @@
-import Testing
-import TestSupport
 import Sockets
+import TestSupport
+import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension SocketTests {
@@ -115,7 +115,10 @@ extension SocketTests {
         @Test(arguments: [SocketType.stream, .datagram, .seqpacket])
         func pair_ReturnsTwoConnectedUnixSockets(type: SocketType) throws {
             let (a, b) = try Socket.pair(.unix, type)
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             a.timeout = testTimeout
             b.timeout = testTimeout
             #expect(a.family == .unix && b.family == .unix)
@@ -208,7 +211,9 @@ extension SocketTests {
         }
 
         /// A Unix listener with backlog 0 and one connection queued: the next connect finds the queue full.
-        static func fullUnixListener(_ directory: TemporaryDirectory) throws -> (listener: Socket, queued: Socket, address: SocketAddress) {
+        static func fullUnixListener(_ directory: TemporaryDirectory) throws -> (
+            listener: Socket, queued: Socket, address: SocketAddress
+        ) {
             let address = SocketAddress.unix(path: directory.file("full.sock"))
             let listener = try Socket.listen(on: address, backlog: 0)
             listener.timeout = testTimeout
@@ -221,7 +226,10 @@ extension SocketTests {
             let directory = try TemporaryDirectory()
             defer { directory.remove() }
             let (listener, queued, address) = try Self.fullUnixListener(directory)
-            defer { listener.close(); queued.close() }
+            defer {
+                listener.close()
+                queued.close()
+            }
             let client = try Socket(.unix, .stream)
             defer { client.close() }
             client.timeout = .milliseconds(100)
@@ -237,7 +245,10 @@ extension SocketTests {
             let directory = try TemporaryDirectory()
             defer { directory.remove() }
             let (listener, queued, address) = try Self.fullUnixListener(directory)
-            defer { listener.close(); queued.close() }
+            defer {
+                listener.close()
+                queued.close()
+            }
             let client = try Socket(.unix, .stream)
             defer { client.close() }
             client.timeout = testTimeout
@@ -258,7 +269,10 @@ extension SocketTests {
             let directory = try TemporaryDirectory()
             defer { directory.remove() }
             let (listener, queued, address) = try Self.fullUnixListener(directory)
-            defer { listener.close(); queued.close() }
+            defer {
+                listener.close()
+                queued.close()
+            }
             let client = try Socket(.unix, .stream)
             client.timeout = testTimeout
             let connecting = BackgroundThread { measure { try client.connect(to: address) } }
@@ -273,7 +287,10 @@ extension SocketTests {
             let directory = try TemporaryDirectory()
             defer { directory.remove() }
             let (listener, queued, address) = try Self.fullUnixListener(directory)
-            defer { listener.close(); queued.close() }
+            defer {
+                listener.close()
+                queued.close()
+            }
             let client = try Socket(.unix, .stream)
             defer { client.close() }
             // No event announces room in the queue, so this is not "in progress": try again later.
@@ -378,7 +395,9 @@ extension SocketTests {
             let socket = try Socket()
             defer { socket.close() }
             // 203.0.113.0/24 (TEST-NET-3) is for documentation only, never a local address.
-            let error = expectSocketError(.addressNotAvailable) { try socket.bind(to: .ipv4(IPv4Address(203, 0, 113, 7), port: 0)) }
+            let error = expectSocketError(.addressNotAvailable) {
+                try socket.bind(to: .ipv4(IPv4Address(203, 0, 113, 7), port: 0))
+            }
             #expect(error?.errnoName == "EADDRNOTAVAIL")
         }
 
@@ -409,7 +428,10 @@ extension SocketTests {
         func shutdownWrite_IsAHalfClose_ThePeerReadsEndOfStreamAndCanStillReply(family: SocketFamily) throws {
             try requireLoopback(family)
             let (client, server) = try streamPair(family)
-            defer { client.close(); server.close() }
+            defer {
+                client.close()
+                server.close()
+            }
             try client.sendAll(bytes("request"))
             try client.shutdown(.write)
             #expect(try server.recv(64) == bytes("request"))
@@ -422,7 +444,10 @@ extension SocketTests {
 
         @Test func shutdownWrite_MakesOurOwnSendThrowConnectionReset() throws {
             let (client, server) = try tcpPair()
-            defer { client.close(); server.close() }
+            defer {
+                client.close()
+                server.close()
+            }
             try client.shutdown(.write)
             let error = expectSocketError(.connectionReset) { try client.send(bytes("x")) }
             #expect(error?.errnoName == "EPIPE")
@@ -430,14 +455,20 @@ extension SocketTests {
 
         @Test func shutdownRead_MakesRecvReturnEndOfStream() throws {
             let (a, b) = try unixPair()
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             try a.shutdown(.read)
             #expect(try a.recv(16) == [])
         }
 
         @Test func shutdownBoth_EndsBothDirections() throws {
             let (client, server) = try tcpPair()
-            defer { client.close(); server.close() }
+            defer {
+                client.close()
+                server.close()
+            }
             try client.shutdown(.both)
             #expect(try server.recv(16) == [])
             #expect(try client.recv(16) == [])
@@ -528,7 +559,10 @@ extension SocketTests {
             defer { listener.close() }
             let good = try listener.localAddress()
             let closed = (try ClosedPort(), try ClosedPort())
-            defer { closed.0.close(); closed.1.close() }
+            defer {
+                closed.0.close()
+                closed.1.close()
+            }
             let bad = SocketAddress.ipv4(.loopback, port: closed.0.port)
             let client = try Socket.connect(to: [bad, good], timeout: testTimeout)
             defer { client.close() }
@@ -552,8 +586,9 @@ extension SocketTests {
             let sourcePort = try #require(try source.localAddress().port)
             source.close()
 
-            let client = try Socket.connect(to: [try listener.localAddress()], timeout: testTimeout,
-                                            sourceAddress: .ipv4(.loopback, port: sourcePort))
+            let client = try Socket.connect(
+                to: [try listener.localAddress()], timeout: testTimeout,
+                sourceAddress: .ipv4(.loopback, port: sourcePort))
             defer { client.close() }
             let (server, peer) = try listener.accept()
             defer { server.close() }

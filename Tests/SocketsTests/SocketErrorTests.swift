@@ -1,6 +1,6 @@
-import Testing
 import Sockets
 import SystemPackage
+import Testing
 
 extension SocketTests {
     @Suite struct SocketErrorTests {
@@ -51,10 +51,12 @@ extension SocketTests {
             #expect(SocketError(.wouldBlock, operation: "accept").description == "accept: operation would block")
             #expect(SocketError(.cancelled, operation: "recv").description == "recv: cancelled")
             #expect(SocketError(.messageTooLarge, operation: "readline").description == "readline: message too large")
-            #expect(SocketError(.unexpectedEndOfStream, operation: "read").description
+            #expect(
+                SocketError(.unexpectedEndOfStream, operation: "read").description
                     == "read: connection closed before the message was complete")
             #expect(SocketError(.other, operation: "x").description == "x: failed")
-            let detailed = SocketError(.nameResolution, operation: "getaddrinfo", detail: "nosuch.invalid: Name or service not known")
+            let detailed = SocketError(
+                .nameResolution, operation: "getaddrinfo", detail: "nosuch.invalid: Name or service not known")
             #expect(detailed.description == "getaddrinfo: nosuch.invalid: Name or service not known")
             #expect(detailed.errno == nil)
             #expect(detailed.errnoName == nil)

@@ -1,9 +1,9 @@
-import Testing
-import TestSupport
 import Sockets
+import TestSupport
+import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension SocketTests {
@@ -14,7 +14,10 @@ extension SocketTests {
         func recv_ReturnsAtMostMaxBytes_AndEmptyAtEndOfStream(family: SocketFamily) throws {
             try requireLoopback(family)
             let (a, b) = try streamPair(family)
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             try a.sendAll(bytes("0123456789"))
             try a.shutdown(.write)
             var received: [UInt8] = []
@@ -32,7 +35,10 @@ extension SocketTests {
 
         @Test func recvInto_FillsTheBuffer_AndReturnsTheCount() throws {
             let (a, b) = try unixPair()
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             try a.sendAll(bytes("abcdef"))
             var buffer = [UInt8](repeating: 0, count: 4)
             let count = try buffer.withUnsafeMutableBytes { try b.recv(into: $0) }
@@ -45,7 +51,10 @@ extension SocketTests {
 
         @Test func tryRecv_ReturnsWouldBlock_WhenNothingIsQueued_EvenInBlockingMode() throws {
             let (a, b) = try unixPair()
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             #expect(b.isBlocking)
             var buffer = [UInt8](repeating: 0, count: 16)
             #expect(try buffer.withUnsafeMutableBytes { try b.tryRecv(into: $0) } == .wouldBlock)
@@ -58,7 +67,10 @@ extension SocketTests {
 
         @Test func tryRecv_ReturnsData_OverTCP_OnceReadable() throws {
             let (client, server) = try tcpPair()
-            defer { client.close(); server.close() }
+            defer {
+                client.close()
+                server.close()
+            }
             var buffer = [UInt8](repeating: 0, count: 16)
             #expect(try buffer.withUnsafeMutableBytes { try server.tryRecv(into: $0) } == .wouldBlock)
             try client.sendAll(bytes("tcp"))
@@ -68,7 +80,10 @@ extension SocketTests {
 
         @Test func recv_WithPeek_LeavesTheDataQueued() throws {
             let (a, b) = try unixPair()
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             try a.sendAll(bytes("peekaboo"))
             #expect(try b.recv(4, flags: .peek) == bytes("peek"))
             #expect(try b.recv(4, flags: .peek) == bytes("peek"))
@@ -77,7 +92,10 @@ extension SocketTests {
 
         @Test func recv_WithWaitAll_WaitsForTheWholeBuffer() throws {
             let (a, b) = try unixPair()
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             b.timeout = testTimeout
             try a.sendAll(bytes("abc"))
             let reader = BackgroundThread { try b.recv(6, flags: .waitAll) }
@@ -88,7 +106,10 @@ extension SocketTests {
 
         @Test func recv_WithWaitAll_ReturnsWhatArrived_AtEndOfStream() throws {
             let (a, b) = try unixPair()
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             try a.sendAll(bytes("abc"))
             try a.shutdown(.write)
             #expect(try b.recv(6, flags: .waitAll) == bytes("abc"))
@@ -96,7 +117,10 @@ extension SocketTests {
 
         @Test func recv_WithOutOfBand_ReadsTheUrgentByte() throws {
             let (client, server) = try tcpPair()
-            defer { client.close(); server.close() }
+            defer {
+                client.close()
+                server.close()
+            }
             try client.send(bytes("a"))
             try client.send(bytes("!"), flags: .outOfBand)
             try waitReadable(server)
@@ -108,7 +132,10 @@ extension SocketTests {
 
         @Test func send_ReturnsTheCountTheKernelTook() throws {
             let (a, b) = try unixPair()
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             #expect(try a.send(bytes("hello")) == 5)
             #expect(try bytes("raw").withUnsafeBytes { try a.send($0) } == 3)
             #expect(try b.recv(16) == bytes("helloraw"))
@@ -119,7 +146,10 @@ extension SocketTests {
 
         @Test func send_AcceptsAnySequence() throws {
             let (a, b) = try unixPair()
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             try a.send("text".utf8)
             try a.send((UInt8(48)...UInt8(50)).lazy.map { $0 })
             try a.sendAll([UInt8](repeating: 65, count: 2)[...])
@@ -128,7 +158,10 @@ extension SocketTests {
 
         @Test func trySend_ReturnsWouldBlock_WhenTheBufferIsFull_AndCompletesAfterTheReaderDrains() throws {
             let (a, b) = try unixPair()
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             let block = [UInt8](repeating: 9, count: 64 * 1024)
             var sent = 0
             var full = false
@@ -151,7 +184,10 @@ extension SocketTests {
 
         @Test func send_WithMoreAndDoNotRoute_Delivers() throws {
             let (client, server) = try tcpPair()
-            defer { client.close(); server.close() }
+            defer {
+                client.close()
+                server.close()
+            }
             try client.send(bytes("ab"), flags: .more)
             try client.send(bytes("cd"), flags: .doNotRoute)
             try client.shutdown(.write)
@@ -161,14 +197,18 @@ extension SocketTests {
 
         @Test func sendAll_OfNothing_ReturnsAtOnce() throws {
             let (a, b) = try unixPair()
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             try a.sendAll([UInt8]())
             try a.sendAll(bytes("x"))
             #expect(try b.recv(16) == bytes("x"))
         }
 
         @Test func sendAll_Delivers32MiBIntact_ToASlowReader() throws {
-            let words = Array(0..<UInt32(8 << 20))  // 32 MiB; every 4-byte word differs, so any loss, duplication or reordering shows
+            // 32 MiB; every 4-byte word differs, so any loss, duplication or reordering shows.
+            let words = Array(0..<UInt32(8 << 20))
             let listener = try Socket(.inet, .stream)
             defer { listener.close() }
             listener.timeout = testTimeout
@@ -214,7 +254,10 @@ extension SocketTests {
 
         @Test func sendMsg_GathersBuffersIntoOneStream() throws {
             let (a, b) = try unixPair()
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             #expect(try a.sendMsg([bytes("ab"), [], bytes("c"), bytes("def")]) == 6)
             #expect(try b.recv(16) == bytes("abcdef"))
         }
@@ -222,7 +265,10 @@ extension SocketTests {
         /// The most buffers the kernel takes in one call (`IOV_MAX`) go out as one datagram.
         @Test func sendMsg_SendsIOVMaxBuffers_AsOneDatagram() throws {
             let (a, b) = try unixPair(.datagram)
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             let limit = Int(sysconf(Int32(_SC_IOV_MAX)))
             try #require(limit > 0)
             let buffers = (0..<limit).map { [UInt8(truncatingIfNeeded: $0), UInt8(truncatingIfNeeded: $0 >> 8)] }
@@ -235,7 +281,10 @@ extension SocketTests {
         /// `sendmsg` raises `OSError(EMSGSIZE)`, and sends nothing.
         @Test func sendMsg_ThrowsMessageTooLong_WithoutSending_ForMoreBuffersThanIOVMax() throws {
             let (a, b) = try unixPair(.datagram)
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             let buffers = [[UInt8]](repeating: [7], count: 100_000)
             let error = expectSocketError(.other) { _ = try a.sendMsg(buffers) }
             #expect(error?.errnoName == "EMSGSIZE")
@@ -246,7 +295,10 @@ extension SocketTests {
 
         @Test func recvMsg_ReturnsDataAndNoFlags_OnAStream() throws {
             let (client, server) = try tcpPair()
-            defer { client.close(); server.close() }
+            defer {
+                client.close()
+                server.close()
+            }
             try client.sendAll(bytes("message"))
             let message = try server.recvMsg(64)
             #expect(message.bytes == bytes("message"))

@@ -1,10 +1,10 @@
 import Foundation
-import Testing
-import TestSupport
 import Sockets
+import TestSupport
+import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension SocketTests {
@@ -37,7 +37,10 @@ extension SocketTests {
 
         @Test func description_ShowsDescriptorKindAndAddresses() throws {
             let (client, server) = try tcpPair()
-            defer { client.close(); server.close() }
+            defer {
+                client.close()
+                server.close()
+            }
             let local = try client.localAddress()
             let peer = try client.peerAddress()
             #expect(client.description == "Socket(fd \(client.fileDescriptor), inet stream, \(local) -> \(peer))")
@@ -188,7 +191,10 @@ extension SocketTests {
 
         @Test func detach_Throws_WhileAnotherThreadUsesTheSocket() throws {
             let (a, b) = try unixPair()
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             b.timeout = testTimeout
             let reader = BackgroundThread { try b.recv(16) }
             try reader.waitUntilBlockedInPoll()
@@ -254,7 +260,10 @@ extension SocketTests {
         @Test func initAdopting_Throws_AndLeavesTheDescriptorOpen_WhenItIsNotASocket() throws {
             var fds: [Int32] = [-1, -1]
             try #require(pipe(&fds) == 0)
-            defer { Glibc.close(fds[0]); Glibc.close(fds[1]) }
+            defer {
+                Glibc.close(fds[0])
+                Glibc.close(fds[1])
+            }
             let error = expectSocketError(.other) { _ = try Socket(adopting: fds[0]) }
             #expect(error?.operation == "getsockopt")
             #expect(error?.errnoName == "ENOTSOCK")

@@ -1,10 +1,10 @@
-import Testing
-import TestSupport
 import Sockets
 import SystemPackage
+import TestSupport
+import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension SocketTests {
@@ -116,7 +116,12 @@ extension SocketTests {
             let stream = try Socket()
             let datagram = try Socket(.inet, .datagram)
             let (pairA, pairB) = try unixPair(.seqpacket)
-            defer { stream.close(); datagram.close(); pairA.close(); pairB.close() }
+            defer {
+                stream.close()
+                datagram.close()
+                pairA.close()
+                pairB.close()
+            }
             #expect(try stream.option(.type) == .stream)
             #expect(try datagram.option(.type) == .datagram)
             #expect(try pairA.option(.type) == .seqpacket)
@@ -184,7 +189,10 @@ extension SocketTests {
 
         @Test func options_WorkOnUnixSockets() throws {
             let (a, b) = try unixPair()
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             try a.setOption(.sendBufferSize, 16 * 1024)
             #expect(try a.option(.sendBufferSize) == 32 * 1024)
             try a.setOption(level: SOL_SOCKET, name: SO_PASSCRED, value: 1)

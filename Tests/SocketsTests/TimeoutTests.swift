@@ -1,6 +1,6 @@
-import Testing
-import TestSupport
 import Sockets
+import TestSupport
+import Testing
 
 extension SocketTests {
     @Suite struct TimeoutTests {
@@ -36,7 +36,10 @@ extension SocketTests {
 
         @Test func recv_Waits_WithTheLongestTimeout() throws {
             let (a, b) = try unixPair()
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             b.timeout = .seconds(Int64.max)
             let reader = BackgroundThread { try b.recv(16) }
             try reader.waitUntilBlockedInPoll()
@@ -46,7 +49,10 @@ extension SocketTests {
 
         @Test func recv_ThrowsTimedOut_AfterTheTimeout() throws {
             let (client, server) = try tcpPair()
-            defer { client.close(); server.close() }
+            defer {
+                client.close()
+                server.close()
+            }
             server.timeout = Self.shortTimeout
             let (elapsed, error) = measure { _ = try server.recv(16) }
             #expect(error?.kind == .timedOut)
@@ -80,7 +86,10 @@ extension SocketTests {
 
         @Test func send_ThrowsTimedOut_WhenTheBufferStaysFull() throws {
             let (a, b) = try unixPair()
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             try fill(a)
             a.timeout = Self.shortTimeout
             let (elapsed, error) = measure { try a.send(bytes("more")) }
@@ -90,7 +99,10 @@ extension SocketTests {
 
         @Test func sendAll_TimeoutBoundsTheWholeCall() throws {
             let (client, server) = try tcpPair()
-            defer { client.close(); server.close() }
+            defer {
+                client.close()
+                server.close()
+            }
             client.timeout = .milliseconds(100)
             let block = [UInt8](repeating: 1, count: 32 << 20)  // far more than the buffers hold
             let (elapsed, error) = measure { try client.sendAll(block) }
@@ -101,7 +113,10 @@ extension SocketTests {
 
         @Test func recv_ThrowsWouldBlock_WhenNonBlocking() throws {
             let (a, b) = try unixPair()
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             b.setBlocking(false)
             let (elapsed, error) = measure { _ = try b.recv(16) }
             #expect(error?.kind == .wouldBlock)
@@ -135,7 +150,10 @@ extension SocketTests {
 
         @Test func send_ThrowsWouldBlock_WhenNonBlockingAndFull() throws {
             let (a, b) = try unixPair()
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             try fill(a)
             a.setBlocking(false)
             expectSocketError(.wouldBlock) { try a.send(bytes("x")) }
@@ -160,7 +178,10 @@ extension SocketTests {
 
         @Test func tryRecvAndTrySend_IgnoreTheTimeout() throws {
             let (a, b) = try unixPair()
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             b.timeout = .seconds(30)
             var buffer = [UInt8](repeating: 0, count: 8)
             let start = ContinuousClock.now
@@ -173,7 +194,10 @@ extension SocketTests {
 
         @Test func timeout_AppliesToEachCall_NotToTheSocketsLifetime() throws {
             let (a, b) = try unixPair()
-            defer { a.close(); b.close() }
+            defer {
+                a.close()
+                b.close()
+            }
             b.timeout = Self.shortTimeout
             expectSocketError(.timedOut) { _ = try b.recv(16) }
             expectSocketError(.timedOut) { _ = try b.recv(16) }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The descriptors a process has open, with what each points to (`socket:[123]`,
@@ -24,7 +24,8 @@ public func openDescriptors(ofProcess pid: Int32? = nil, includingTimers: Bool =
         guard let fd = Int32(name), fd != listing else { continue }
         var target = [CChar](repeating: 0, count: 256)
         let length = readlink(directoryPath + "/" + name, &target, target.count - 1)
-        let description = length > 0
+        let description =
+            length > 0
             ? String(decoding: target[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self) : "?"
         if includingTimers || description != "anon_inode:[timerfd]" { result[fd] = description }
     }

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What `/proc` tells about another process's use of the machine.
@@ -10,7 +10,8 @@ public enum ProcessStatistics {
     /// `/proc/PID/stat`); -1 if it cannot be read.
     public static func cpuTicks(of pid: Int32) -> Int {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return -1 }
+            let close = stat.lastIndex(of: ")")
+        else { return -1 }
         // After the command name: state is field 3, so utime and stime are at 11 and 12.
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         guard fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) else { return -1 }

@@ -4,7 +4,8 @@ import Foundation
 public enum Products {
     /// The build products folder: `swift build` puts `sock` and `seeds` next to the test bundle.
     public static let directory: String = {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let executable =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         return (executable as NSString).deletingLastPathComponent
     }()
 

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A new, empty directory under `/tmp` (short paths: Unix socket paths are limited to

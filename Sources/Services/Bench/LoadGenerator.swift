@@ -57,9 +57,13 @@ public struct LoadReport: Codable, Sendable, Equatable {
     public var errorCauses: [String: Int] = [:]
 
     enum CodingKeys: String, CodingKey {
-        case messagesPerSecond = "messages_per_s", megabytesPerSecond = "mb_per_s"
-        case p50Microseconds = "p50_us", p99Microseconds = "p99_us", p999Microseconds = "p999_us"
-        case errors, connections, size, durationSeconds = "duration_s"
+        case messagesPerSecond = "messages_per_s"
+        case megabytesPerSecond = "mb_per_s"
+        case p50Microseconds = "p50_us"
+        case p99Microseconds = "p99_us"
+        case p999Microseconds = "p999_us"
+        case errors, connections, size
+        case durationSeconds = "duration_s"
     }
 }
 
@@ -186,7 +190,8 @@ public enum LoadGenerator {
             while position < count {
                 let take = min(size - offset, count - position)
                 let base = messageBase(index, nextToReceive)
-                for byteIndex in 0..<take where incoming[position + byteIndex] != UInt8(truncatingIfNeeded: base &+ UInt64(offset + byteIndex)) {
+                for byteIndex in 0..<take
+                where incoming[position + byteIndex] != UInt8(truncatingIfNeeded: base &+ UInt64(offset + byteIndex)) {
                     mismatched = true
                     break
                 }
@@ -204,7 +209,9 @@ public enum LoadGenerator {
                 offset = 0
                 nextToReceive += 1
                 if now < window.end {
-                    fillMessage(index, nextToSend, into: UnsafeMutableRawBufferPointer(rebasing: outgoing[(replies * size)...].prefix(size)))
+                    fillMessage(
+                        index, nextToSend,
+                        into: UnsafeMutableRawBufferPointer(rebasing: outgoing[(replies * size)...].prefix(size)))
                     replies += 1
                     sent.append(now)
                     nextToSend += 1
@@ -309,4 +316,3 @@ final class Tally: Sendable {
         }
     }
 }
-

@@ -84,7 +84,9 @@ public struct ChatRoom<Member: Hashable & Sendable>: Sendable {
             return ([Delivery(recipient: recipient, line: "\(name) (private): \(message)")], false)
         default:
             if command.hasPrefix("/") {
-                return ([Delivery(recipient: member, line: "! unknown command: \(command) (try /nick, /who, /msg, /quit)")], false)
+                return (
+                    [Delivery(recipient: member, line: "! unknown command: \(command) (try /nick, /who, /msg, /quit)")], false
+                )
             }
             return (broadcast("\(name): \(text)", except: member), false)
         }

@@ -76,8 +76,9 @@ public final class DatagramChatService: Sendable {
     private func countDrop(for recipient: SocketAddress) {
         let count = drops.add(1, ordering: .relaxed).newValue
         if count & (count - 1) == 0 {
-            logger.warning("chat: dropped datagrams for members that do not keep up",
-                           metadata: ["dropped": "\(count)", "last": "\(recipient)"])
+            logger.warning(
+                "chat: dropped datagrams for members that do not keep up",
+                metadata: ["dropped": "\(count)", "last": "\(recipient)"])
         }
     }
 }

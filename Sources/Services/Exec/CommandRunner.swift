@@ -2,7 +2,7 @@ import Subprocess
 import SystemPackage
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs one program, without a shell, in a process group of its own, with a time

@@ -30,7 +30,9 @@ public struct ExecResponse: Codable, Sendable, Equatable {
     }
 
     /// Creates a response header.
-    public init(exit: Int32, standardOutputCount: Int = 0, standardErrorCount: Int = 0, truncated: Bool = false, error: String? = nil) {
+    public init(
+        exit: Int32, standardOutputCount: Int = 0, standardErrorCount: Int = 0, truncated: Bool = false, error: String? = nil
+    ) {
         self.exit = exit
         self.standardOutputCount = standardOutputCount
         self.standardErrorCount = standardErrorCount

@@ -95,11 +95,15 @@ public struct ExecService: StreamService {
         do {
             request = try message.decodeHeader(ExecRequest.self)
         } catch {
-            return Reply(header: ExecResponse(exit: ExecResponse.badRequestExit, error: "malformed request: expected {\"argv\": [...]} or {\"cmd\": \"...\"}"), closesConnection: true)
+            return Reply(
+                header: ExecResponse(
+                    exit: ExecResponse.badRequestExit,
+                    error: "malformed request: expected {\"argv\": [...]} or {\"cmd\": \"...\"}"), closesConnection: true)
         }
         if let token {
             guard let given = request.token else {
-                return Reply(header: ExecResponse(exit: ExecResponse.cannotRunExit, error: "token required"), closesConnection: true)
+                return Reply(
+                    header: ExecResponse(exit: ExecResponse.cannotRunExit, error: "token required"), closesConnection: true)
             }
             guard Self.constantTimeEquals(given, token) else {
                 logger?.warning("exec refused: bad token", metadata: ["peer": "\(peer)"])
@@ -109,9 +113,13 @@ public struct ExecService: StreamService {
         let arguments: [String]
         switch (request.argv, request.cmd) {
         case (let argv?, nil):
-            guard !argv.isEmpty else { return Reply(header: ExecResponse(exit: ExecResponse.badRequestExit, error: "empty argv")) }
+            guard !argv.isEmpty else {
+                return Reply(header: ExecResponse(exit: ExecResponse.badRequestExit, error: "empty argv"))
+            }
             guard !argv.contains(where: { $0.unicodeScalars.contains("\0") }) else {
-                return Reply(header: ExecResponse(exit: ExecResponse.badRequestExit, error: "\(CommandLineSplitter.SplitError.nulCharacter)"))
+                return Reply(
+                    header: ExecResponse(
+                        exit: ExecResponse.badRequestExit, error: "\(CommandLineSplitter.SplitError.nulCharacter)"))
             }
             arguments = argv
         case (nil, let cmd?):
@@ -121,7 +129,9 @@ public struct ExecService: StreamService {
                 return Reply(header: ExecResponse(exit: ExecResponse.badRequestExit, error: "\(error)"))
             }
         default:
-            return Reply(header: ExecResponse(exit: ExecResponse.badRequestExit, error: "give exactly one of argv and cmd"), closesConnection: true)
+            return Reply(
+                header: ExecResponse(exit: ExecResponse.badRequestExit, error: "give exactly one of argv and cmd"),
+                closesConnection: true)
         }
         let outcome = await run(arguments, peer: peer)
         let header = ExecResponse(
@@ -139,7 +149,8 @@ public struct ExecService: StreamService {
             if command.isEmpty { return }
             let outcome: Outcome
             do {
-                outcome = await run(try CommandLineSplitter.split(String(decoding: command, as: UTF8.self)), peer: connection.peer)
+                outcome = await run(
+                    try CommandLineSplitter.split(String(decoding: command, as: UTF8.self)), peer: connection.peer)
             } catch {
                 outcome = Outcome(error: "\(error)", exitCode: ExecResponse.badRequestExit)
             }
@@ -182,7 +193,8 @@ public struct ExecService: StreamService {
         }
         let outcome: Outcome
         do {
-            outcome = Outcome(try await runner.run(executable, arguments: Array(arguments.dropFirst()), name: program), timeout: runner.timeout)
+            outcome = Outcome(
+                try await runner.run(executable, arguments: Array(arguments.dropFirst()), name: program), timeout: runner.timeout)
         } catch let error as CommandRunner.LaunchError {
             if case .notFound = error {
                 outcome = Outcome(error: "\(error)", exitCode: ExecResponse.notFoundExit)
@@ -192,10 +204,12 @@ public struct ExecService: StreamService {
         } catch {
             outcome = Outcome(error: "\(error)", exitCode: ExecResponse.cannotRunExit)
         }
-        logger?.info("exec", metadata: [
-            "peer": "\(peer)", "argv": "\(arguments)", "exit": "\(outcome.exitCode)",
-            "error": outcome.error.map { "\($0)" } ?? "none",
-        ])
+        logger?.info(
+            "exec",
+            metadata: [
+                "peer": "\(peer)", "argv": "\(arguments)", "exit": "\(outcome.exitCode)",
+                "error": outcome.error.map { "\($0)" } ?? "none",
+            ])
         return outcome
     }
 

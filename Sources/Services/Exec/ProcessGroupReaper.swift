@@ -3,7 +3,7 @@ import Synchronization
 import SystemPackage
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A process group for one program run, killed when the timeout fires and once more

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An open file of a `files` root: owns its descriptor and closes it exactly once, when

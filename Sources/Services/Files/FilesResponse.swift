@@ -35,7 +35,9 @@ public struct FilesResponse: Codable, Sendable, Equatable {
     public var truncated: Bool?
 
     /// Creates a response.
-    public init(ok: Bool, error: String? = nil, size: Int? = nil, sha256: String? = nil, files: [Entry]? = nil, truncated: Bool? = nil) {
+    public init(
+        ok: Bool, error: String? = nil, size: Int? = nil, sha256: String? = nil, files: [Entry]? = nil, truncated: Bool? = nil
+    ) {
         self.ok = ok
         self.error = error
         self.size = size

@@ -3,7 +3,7 @@ import Logging
 import Sockets
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `files` (seed 003's file transfer with a custom header): stores and serves the
@@ -87,7 +87,8 @@ public struct FilesService: StreamService {
             try await respond(FilesResponse(ok: false, error: "\(error)"), on: connection)
             return false
         } catch {
-            return try await refuse(.badRequest("expected {\"op\": \"put\"|\"get\"|\"list\", ...}"), bodyLength: 0, reader: &reader)
+            return try await refuse(
+                .badRequest("expected {\"op\": \"put\"|\"get\"|\"list\", ...}"), bodyLength: 0, reader: &reader)
         }
         do {
             switch request.op {

@@ -62,10 +62,12 @@ struct HeaderedRequestReader: ~Copyable {
         }
         remaining -= taken
         while remaining > 0 {
-            let received = try await connection.read(into: UnsafeMutableRawBufferPointer(rebasing: chunk[..<min(remaining, chunk.count)]))
+            let received = try await connection.read(
+                into: UnsafeMutableRawBufferPointer(rebasing: chunk[..<min(remaining, chunk.count)]))
             guard received > 0 else {
-                throw SocketError(.unexpectedEndOfStream, operation: "read",
-                                  detail: "stream ended after \(count - remaining) of \(count) body bytes")
+                throw SocketError(
+                    .unexpectedEndOfStream, operation: "read",
+                    detail: "stream ended after \(count - remaining) of \(count) body bytes")
             }
             try await consume(UnsafeRawBufferPointer(rebasing: chunk[..<received]))
             remaining -= received

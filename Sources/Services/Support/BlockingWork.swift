@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs blocking work (disk reads and writes, `fsync`) on ``BlockingWorkExecutor``'s
@@ -38,9 +38,11 @@ final class BlockingWorkExecutor: TaskExecutor, @unchecked Sendable {
         for _ in 0..<threadCount {
             var thread = pthread_t()
             let context = Unmanaged.passRetained(self).toOpaque()
-            let status = pthread_create(&thread, nil, { context in
-                Unmanaged<BlockingWorkExecutor>.fromOpaque(context!).takeRetainedValue().runJobs()
-            }, context)
+            let status = pthread_create(
+                &thread, nil,
+                { context in
+                    Unmanaged<BlockingWorkExecutor>.fromOpaque(context!).takeRetainedValue().runJobs()
+                }, context)
             precondition(status == 0, "Services: cannot start a blocking-work thread (\(status))")
             pthread_detach(thread)
         }

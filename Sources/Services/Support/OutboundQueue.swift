@@ -281,9 +281,11 @@ public final class OutboundQueue<Element: Sendable>: Sendable {
     ///
     /// - Returns: When to check again if not yet; nil when done.
     private func overflowIfDue(waitingProducer id: UInt64) -> ContinuousClock.Instant? {
-        let (later, producers, consumer) = state.withLock { state -> (ContinuousClock.Instant?, [Producer], CheckedContinuation<Void, Never>?) in
+        let (later, producers, consumer) = state.withLock {
+            state -> (ContinuousClock.Instant?, [Producer], CheckedContinuation<Void, Never>?) in
             guard state.phase == .open, state.producers.contains(where: { $0.id == id }),
-                  let overSince = state.overSince else { return (nil, [], nil) }
+                let overSince = state.overSince
+            else { return (nil, [], nil) }
             let deadline = overSince + patience
             guard ContinuousClock.now >= deadline else { return (deadline, [], nil) }
             let (producers, consumer) = overflow(&state)

@@ -2,7 +2,7 @@ import Framing
 import Sockets
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `upper` (seeds 003/004): every message back upper-cased.

@@ -1,4 +1,3 @@
-
 extension Connection {
     /// Sends every byte that arrives straight back until the client half-closes
     /// (the `echo` service in raw framing, and the benchmark handler); see

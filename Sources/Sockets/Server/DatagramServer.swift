@@ -26,7 +26,8 @@ public final class DatagramServer: Sendable {
     ///   - reactor: The reactor whose thread runs the receive loop and the handler.
     ///   - handler: Handles one datagram.
     public init(
-        socket: Socket, maximumSize: Int = 65_535, logger: Logger = Logger(label: "sockets.datagram-server", factory: { _ in SwiftLogNoOpLogHandler() }),
+        socket: Socket, maximumSize: Int = 65_535,
+        logger: Logger = Logger(label: "sockets.datagram-server", factory: { _ in SwiftLogNoOpLogHandler() }),
         reactor: Reactor = .shared, handler: @escaping Handler
     ) {
         self.socket = socket
@@ -60,7 +61,7 @@ public final class DatagramServer: Sendable {
                     try await handler(datagram, socket)
                 } catch let error as SocketError where error.kind == .closed {
                     return
-                } catch where Task.isCancelled {
+                } catch  where Task.isCancelled {
                     return
                 } catch {
                     logger.notice("datagram failed", metadata: ["peer": "\(datagram.address)", "error": "\(error)"])

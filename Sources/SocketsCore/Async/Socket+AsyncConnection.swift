@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-import SystemPackage
 import SocketsReactor
 import SocketsSystem
+import SystemPackage
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 extension Socket {
     /// Accepts a connection, suspending until one arrives.
@@ -63,7 +64,8 @@ extension Socket {
             observed = registration.sequence(.write)
             if let errno = try pendingError() { throw SocketError("connect", errno: errno, address: address) }
             if case .success(let events) = Syscall.poll(descriptor.raw, events: Int16(POLLOUT), timeoutMilliseconds: 0),
-               events != 0 {
+                events != 0
+            {
                 return
             }
         }

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CSockets
-import SystemPackage
 import SocketsReactor
 import SocketsSystem
+import SystemPackage
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// One received datagram.
 public struct Datagram: Sendable, Hashable {
@@ -46,7 +47,9 @@ extension Socket {
     /// Sends one datagram to `address`, suspending while the send buffer is full.
     ///
     /// Python asyncio: `await loop.sock_sendto(sock, data, address)`.
-    public func send(_ buffer: UnsafeRawBufferPointer, to address: SocketAddress, deadline: ContinuousClock.Instant? = nil) async throws {
+    public func send(_ buffer: UnsafeRawBufferPointer, to address: SocketAddress, deadline: ContinuousClock.Instant? = nil)
+        async throws
+    {
         guard descriptor.acquire() else { throw SocketError(.closed, operation: "sendto", address: address) }
         defer { descriptor.release() }
         var registration: ReactorRegistration?
@@ -175,7 +178,8 @@ package final class DatagramBatch {
         let sender = UnsafeRawPointer(addresses.baseAddress! + index).withMemoryRebound(to: sockaddr.self, capacity: 1) {
             SocketAddress($0, length: header.msg_hdr.msg_namelen)
         }
-        return Datagram(bytes: bytes, address: sender ?? .unix(path: ""),
-                        isTruncated: header.msg_hdr.msg_flags & Int32(MSG_TRUNC) != 0)
+        return Datagram(
+            bytes: bytes, address: sender ?? .unix(path: ""),
+            isTruncated: header.msg_hdr.msg_flags & Int32(MSG_TRUNC) != 0)
     }
 }

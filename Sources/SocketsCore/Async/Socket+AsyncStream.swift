@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CSockets
-import SystemPackage
 import SocketsReactor
 import SocketsSystem
+import SystemPackage
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 extension Socket {
     /// Reads whatever has arrived into `buffer`, suspending (not blocking a thread)
@@ -45,8 +46,9 @@ extension Socket {
         while filled < count {
             let received = try await read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]), deadline: deadline)
             guard received > 0 else {
-                throw SocketError(.unexpectedEndOfStream, operation: "read",
-                                  detail: "stream ended after \(filled) of \(count) bytes")
+                throw SocketError(
+                    .unexpectedEndOfStream, operation: "read",
+                    detail: "stream ended after \(filled) of \(count) bytes")
             }
             filled += received
         }
@@ -94,7 +96,8 @@ extension Socket {
         let sent = try array.withUnsafeBytes { buffer throws(SocketError) -> Int in
             var offset = 0
             while offset < buffer.count,
-                  case .completed(let count) = try trySend(UnsafeRawBufferPointer(rebasing: buffer[offset...])) {
+                case .completed(let count) = try trySend(UnsafeRawBufferPointer(rebasing: buffer[offset...]))
+            {
                 offset += count
             }
             return offset

@@ -15,14 +15,18 @@ extension Socket {
 
     /// ``echo()``, telling `activity` before and after each read.
     package func echo(activity: (any StreamActivity)?) async throws {
-        enum Outcome { case endOfStream, sent, pending([UInt8]) }
+        enum Outcome {
+            case endOfStream, sent
+            case pending([UInt8])
+        }
         while true {
             activity?.touch()
             let outcome = try await readAvailable { bytes throws(SocketError) -> Outcome in
                 guard !bytes.isEmpty else { return .endOfStream }
                 var offset = 0
                 while offset < bytes.count,
-                      case .completed(let count) = try trySend(UnsafeRawBufferPointer(rebasing: bytes[offset...])) {
+                    case .completed(let count) = try trySend(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+                {
                     offset += count
                 }
                 return offset == bytes.count ? .sent : .pending(Array(bytes[offset...]))

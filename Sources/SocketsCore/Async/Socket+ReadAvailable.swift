@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CSockets
 import SocketsReactor
 import SocketsSystem
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 extension Socket {
     /// Waits until bytes (or the end of the stream) can be read, receives them into
@@ -27,7 +28,8 @@ extension Socket {
             let sequence = registration?.sequence(.read) ?? 0
             if registration.map({ !$0.isDrained(at: sequence) }) ?? true {
                 let scratch = callerBuffer == nil ? Reactor.shared.scratchBuffer : nil
-                let owned = callerBuffer == nil && scratch == nil
+                let owned =
+                    callerBuffer == nil && scratch == nil
                     ? UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16) : nil
                 defer { owned?.deallocate() }
                 let buffer = callerBuffer ?? scratch ?? owned!

@@ -1,5 +1,6 @@
 import SocketsReactor
 import SocketsSystem
+
 /// Buffered reading and writing on a stream socket: lines, exact counts, the rest of
 /// the stream — each with a maximum, so a peer can never make it buffer without bound.
 ///
@@ -74,8 +75,9 @@ public final class BufferedSocket {
     public func read(exactly count: Int) throws(SocketError) -> [UInt8] {
         while bufferedCount < count {
             guard try fill() else {
-                throw SocketError(.unexpectedEndOfStream, operation: "read",
-                                  detail: "stream ended after \(bufferedCount) of \(count) bytes")
+                throw SocketError(
+                    .unexpectedEndOfStream, operation: "read",
+                    detail: "stream ended after \(bufferedCount) of \(count) bytes")
             }
         }
         let bytes = Array(input[inputStart..<inputStart + count])

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CSockets
 import SocketsReactor
 import SocketsSystem
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Ancillary data sent or received with ``Socket/sendMsg(_:control:to:flags:)`` and
 /// ``Socket/recvMsg(_:controlCapacity:flags:)`` (C: `struct cmsghdr`; Python: the `ancdata` tuples).
@@ -24,8 +25,9 @@ public struct ControlMessage: Hashable, Sendable {
 
     /// Passes open descriptors to the peer of a Unix-domain socket (`SCM_RIGHTS`).
     public static func fileDescriptors(_ descriptors: [Int32]) -> ControlMessage {
-        ControlMessage(level: SOL_SOCKET, type: Int32(SCM_RIGHTS),
-                       data: descriptors.withUnsafeBytes { Array($0) })
+        ControlMessage(
+            level: SOL_SOCKET, type: Int32(SCM_RIGHTS),
+            data: descriptors.withUnsafeBytes { Array($0) })
     }
 
     /// The descriptors carried by an `SCM_RIGHTS` message, else nil. Received descriptors
@@ -53,7 +55,9 @@ public struct ControlMessage: Hashable, Sendable {
                 cmsg.pointee.cmsg_type = message.type
                 cmsg.pointee.cmsg_len = csockets_cmsg_len(message.data.count)
                 let data = csockets_cmsg_data(cmsg)!
-                message.data.withUnsafeBytes { UnsafeMutableRawPointer(data).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+                message.data.withUnsafeBytes {
+                    UnsafeMutableRawPointer(data).copyMemory(from: $0.baseAddress!, byteCount: $0.count)
+                }
                 current = csockets_cmsg_nxthdr(&header, cmsg)
             }
         }

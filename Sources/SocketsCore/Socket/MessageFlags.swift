@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CSockets
 import SocketsReactor
 import SocketsSystem
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Flags for send and receive calls (C: `MSG_*`; Python: `socket.MSG_PEEK`, …).
 public struct MessageFlags: OptionSet, Hashable, Sendable {

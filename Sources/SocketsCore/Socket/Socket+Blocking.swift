@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-import SystemPackage
 import SocketsReactor
 import SocketsSystem
+import SystemPackage
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 extension Socket {
     /// How long each blocking call may wait: nil blocks without limit, zero makes the

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-import SystemPackage
 import SocketsReactor
 import SocketsSystem
+import SystemPackage
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 extension Socket {
     /// Binds the socket to a local address (port 0: the kernel picks a free port).
@@ -88,7 +89,8 @@ extension Socket {
                 try waitUntilReady(fd, events: Int16(POLLOUT), operation: "connect", address: address, deadline: &deadline)
                 // Poll may also wake for a signal or a spurious event; wait until the handshake is over.
                 while case .success(let events) = Syscall.poll(fd, events: Int16(POLLOUT), timeoutMilliseconds: 0),
-                      events == 0 {
+                    events == 0
+                {
                     try waitUntilReady(fd, events: Int16(POLLOUT), operation: "connect", address: address, deadline: &deadline)
                 }
                 if let error = try pendingError(fd) { throw SocketError("connect", errno: error, address: address) }
@@ -190,11 +192,12 @@ extension Socket {
     /// `.write` is the half-close: the peer reads end of stream but can still send.
     /// The corresponding C function is `shutdown`; Python: `socket.shutdown(how)`.
     public func shutdown(_ direction: ShutdownDirection) throws(SocketError) {
-        let how: Int32 = switch direction {
-        case .read: Int32(SHUT_RD)
-        case .write: Int32(SHUT_WR)
-        case .both: Int32(SHUT_RDWR)
-        }
+        let how: Int32 =
+            switch direction {
+            case .read: Int32(SHUT_RD)
+            case .write: Int32(SHUT_WR)
+            case .both: Int32(SHUT_RDWR)
+            }
         try withDescriptor("shutdown") { fd throws(SocketError) in
             try Syscall.shutdown(fd, how).get("shutdown")
         }

@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import SocketsReactor
 import SocketsSystem
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 extension Socket {
     /// Creates a pair of connected sockets, e.g. to talk to a child or between threads.
@@ -14,8 +15,10 @@ extension Socket {
         let (first, second) = try Syscall.socketpair(
             family.rawValue, type.rawValue | Int32(SOCK_NONBLOCK.rawValue), `protocol`.rawValue
         ).get("socketpair")
-        return (Socket(owning: first, family: family, type: type, protocol: `protocol`),
-                Socket(owning: second, family: family, type: type, protocol: `protocol`))
+        return (
+            Socket(owning: first, family: family, type: type, protocol: `protocol`),
+            Socket(owning: second, family: family, type: type, protocol: `protocol`)
+        )
     }
 
     /// Connects a stream socket to `address` (`HOST:PORT`, `[V6]:PORT` or `unix:PATH`),

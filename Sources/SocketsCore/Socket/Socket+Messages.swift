@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CSockets
-import SystemPackage
 import SocketsReactor
 import SocketsSystem
+import SystemPackage
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 extension Socket {
     /// Receives one message with its sender, ancillary data and flags; a datagram
@@ -16,7 +17,9 @@ extension Socket {
     ///   - flags: Receive flags, such as ``MessageFlags/peek``.
     ///
     /// The corresponding C function is `recvmsg`; Python: `socket.recvmsg(bufsize, ancbufsize)`.
-    public func recvMsg(_ maximumBytes: Int, controlCapacity: Int = 0, flags: MessageFlags = []) throws(SocketError) -> ReceivedMessage {
+    public func recvMsg(_ maximumBytes: Int, controlCapacity: Int = 0, flags: MessageFlags = []) throws(SocketError)
+        -> ReceivedMessage
+    {
         var control = [UInt8](repeating: 0, count: controlCapacity)
         var storage = sockaddr_storage()
         var header = msghdr()
@@ -53,8 +56,9 @@ extension Socket {
                 }
             }
         }
-        return ReceivedMessage(bytes: bytes, address: sender, controlMessages: controlMessages,
-                               flags: MessageFlags(rawValue: messageFlags))
+        return ReceivedMessage(
+            bytes: bytes, address: sender, controlMessages: controlMessages,
+            flags: MessageFlags(rawValue: messageFlags))
     }
 
     /// Sends the concatenation of `buffers` as one message (scatter/gather), with

@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import SocketsReactor
 import SocketsSystem
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 extension Socket {
     /// Joins an IPv4 multicast group on the interface with address `interface` (`.any`: the default one).

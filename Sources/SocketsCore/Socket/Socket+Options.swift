@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import SocketsReactor
 import SocketsSystem
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 extension Socket {
     /// Sets a typed option.

@@ -1,6 +1,6 @@
-import Synchronization
 import SocketsReactor
 import SocketsSystem
+import Synchronization
 
 extension Socket {
     /// Where a socket stands with the reactor.

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CSockets
-import SystemPackage
 import SocketsReactor
 import SocketsSystem
+import SystemPackage
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 extension Socket {
     /// Receives up to `maximumBytes` bytes; an empty result means the peer closed its side
@@ -54,7 +55,8 @@ extension Socket {
     /// Receives whatever is already queued, without waiting, whatever the timeout mode.
     ///
     /// - Returns: The byte count (0: end of stream), or `.wouldBlock` if nothing is queued.
-    public func tryRecv(into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = []) throws(SocketError) -> IOResult<Int> {
+    public func tryRecv(into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = []) throws(SocketError) -> IOResult<Int>
+    {
         try withDescriptor("recv") { fd throws(SocketError) in
             try Syscall.recv(fd, buffer, flags.rawValue | Int32(MSG_DONTWAIT)).ioResult.get("recv")
         }
@@ -63,7 +65,9 @@ extension Socket {
     /// Receives one datagram of at most `maximumBytes` bytes (longer ones are cut) and its sender.
     ///
     /// The corresponding C function is `recvfrom`; Python: `socket.recvfrom(bufsize)`.
-    public func recvFrom(_ maximumBytes: Int, flags: MessageFlags = []) throws(SocketError) -> (bytes: [UInt8], address: SocketAddress) {
+    public func recvFrom(_ maximumBytes: Int, flags: MessageFlags = []) throws(SocketError) -> (
+        bytes: [UInt8], address: SocketAddress
+    ) {
         var sender: SocketAddress?
         let bytes = try Self.makeBytes(capacity: maximumBytes) { buffer throws(SocketError) in
             let received = try recvFrom(into: buffer, flags: flags)

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CSockets
-import SystemPackage
 import SocketsReactor
 import SocketsSystem
+import SystemPackage
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 extension Socket {
     /// Sends as many of `bytes` as the kernel takes now and returns that count, which may
@@ -60,13 +61,17 @@ extension Socket {
     ///
     /// The corresponding C function is `sendto`; Python: `socket.sendto(bytes, address)`.
     @discardableResult
-    public func sendTo(_ bytes: some Sequence<UInt8>, _ address: SocketAddress, flags: MessageFlags = []) throws(SocketError) -> Int {
+    public func sendTo(_ bytes: some Sequence<UInt8>, _ address: SocketAddress, flags: MessageFlags = []) throws(SocketError)
+        -> Int
+    {
         try Self.withBytes(bytes) { buffer throws(SocketError) in try sendTo(buffer, address, flags: flags) }
     }
 
     /// ``sendTo(_:_:flags:)`` from raw memory.
     @discardableResult
-    public func sendTo(_ buffer: UnsafeRawBufferPointer, _ address: SocketAddress, flags: MessageFlags = []) throws(SocketError) -> Int {
+    public func sendTo(_ buffer: UnsafeRawBufferPointer, _ address: SocketAddress, flags: MessageFlags = []) throws(SocketError)
+        -> Int
+    {
         try address.withSockAddr { pointer, length throws(SocketError) in
             try blockingCall("sendto", events: Int16(POLLOUT), address: address) { fd in
                 Syscall.sendto(fd, buffer, flags.rawValue | Int32(MSG_DONTWAIT), pointer, length)
@@ -75,7 +80,9 @@ extension Socket {
     }
 
     /// ``sendTo(_:_:flags:)-(UnsafeRawBufferPointer,_,_)`` without waiting, whatever the timeout mode.
-    public func trySendTo(_ buffer: UnsafeRawBufferPointer, _ address: SocketAddress, flags: MessageFlags = []) throws(SocketError) -> IOResult<Int> {
+    public func trySendTo(_ buffer: UnsafeRawBufferPointer, _ address: SocketAddress, flags: MessageFlags = [])
+        throws(SocketError) -> IOResult<Int>
+    {
         try address.withSockAddr { pointer, length throws(SocketError) in
             try withDescriptor("sendto", address) { fd throws(SocketError) in
                 try Syscall.sendto(fd, buffer, flags.rawValue | Int32(MSG_DONTWAIT), pointer, length)

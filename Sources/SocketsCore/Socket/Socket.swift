@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-import Synchronization
 import SocketsReactor
 import SocketsSystem
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A socket: one owned file descriptor and every BSD socket call on it.
 ///
@@ -85,8 +86,9 @@ public final class Socket: Sendable {
         let proto = try read(SO_PROTOCOL)
         let flags = try Syscall.fileStatusFlags(fd).get("fcntl")
         try Syscall.setFileStatusFlags(fd, flags | O_NONBLOCK).get("fcntl")
-        self.init(owning: fd, family: SocketFamily(rawValue: family), type: SocketType(rawValue: type),
-                  protocol: SocketProtocol(rawValue: proto))
+        self.init(
+            owning: fd, family: SocketFamily(rawValue: family), type: SocketType(rawValue: type),
+            protocol: SocketProtocol(rawValue: proto))
     }
 
     /// Wraps a descriptor this library just created in non-blocking mode.

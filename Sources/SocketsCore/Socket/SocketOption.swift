@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-import SystemPackage
 import SocketsReactor
 import SocketsSystem
+import SystemPackage
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A typed socket option: its level, its name and how its value is stored.
 ///
@@ -83,9 +84,10 @@ extension SocketOption where Value == Int {
 extension SocketOption where Value == Duration {
     /// A duration stored as whole seconds in a C `int` (the keepalive timers).
     public static func seconds(level: Int32, name: Int32) -> Self {
-        Self(level: level, name: name,
-             encode: { encodeInt32(Int32(clamping: $0.components.seconds)) },
-             decode: { .seconds(Int(decodeInt32($0))) })
+        Self(
+            level: level, name: name,
+            encode: { encodeInt32(Int32(clamping: $0.components.seconds)) },
+            decode: { .seconds(Int(decodeInt32($0))) })
     }
 
     /// Idle time before the first keepalive probe (`TCP_KEEPIDLE`; Linux default 2 hours).
@@ -99,49 +101,56 @@ extension SocketOption where Value == Duration? {
     /// background (default); a duration = wait up to that long, in whole seconds rounded up;
     /// `.zero` = discard and reset.
     public static var linger: Self {
-        Self(level: SOL_SOCKET, name: SO_LINGER,
-             encode: { value in
-                 var setting = Glibc.linger()
-                 setting.l_onoff = value == nil ? 0 : 1
-                 // Rounded up: truncating 0.5 s to 0 would turn a graceful close into a reset.
-                 let (seconds, attoseconds) = value?.components ?? (0, 0)
-                 setting.l_linger = Int32(clamping: attoseconds > 0 ? seconds + 1 : seconds)
-                 return withUnsafeBytes(of: setting) { Array($0) }
-             },
-             decode: { bytes in
-                 guard bytes.count >= MemoryLayout<Glibc.linger>.size else { return nil }
-                 let setting = bytes.withUnsafeBytes { $0.loadUnaligned(as: Glibc.linger.self) }
-                 return setting.l_onoff == 0 ? nil : .seconds(Int(setting.l_linger))
-             })
+        Self(
+            level: SOL_SOCKET, name: SO_LINGER,
+            encode: { value in
+                var setting = Glibc.linger()
+                setting.l_onoff = value == nil ? 0 : 1
+                // Rounded up: truncating 0.5 s to 0 would turn a graceful close into a reset.
+                let (seconds, attoseconds) = value?.components ?? (0, 0)
+                setting.l_linger = Int32(clamping: attoseconds > 0 ? seconds + 1 : seconds)
+                return withUnsafeBytes(of: setting) { Array($0) }
+            },
+            decode: { bytes in
+                guard bytes.count >= MemoryLayout<Glibc.linger>.size else { return nil }
+                let setting = bytes.withUnsafeBytes { $0.loadUnaligned(as: Glibc.linger.self) }
+                return setting.l_onoff == 0 ? nil : .seconds(Int(setting.l_linger))
+            })
     }
 }
 
 extension SocketOption where Value == Errno? {
     /// The pending error, cleared by reading it (`SO_ERROR`, read only).
     public static var error: Self {
-        Self(level: SOL_SOCKET, name: SO_ERROR,
-             encode: { encodeInt32($0?.rawValue ?? 0) },
-             decode: { let value = decodeInt32($0); return value == 0 ? nil : Errno(rawValue: value) })
+        Self(
+            level: SOL_SOCKET, name: SO_ERROR,
+            encode: { encodeInt32($0?.rawValue ?? 0) },
+            decode: {
+                let value = decodeInt32($0)
+                return value == 0 ? nil : Errno(rawValue: value)
+            })
     }
 }
 
 extension SocketOption where Value == SocketType {
     /// The socket's type (`SO_TYPE`, read only).
     public static var type: Self {
-        Self(level: SOL_SOCKET, name: SO_TYPE,
-             encode: { encodeInt32($0.rawValue) }, decode: { SocketType(rawValue: decodeInt32($0)) })
+        Self(
+            level: SOL_SOCKET, name: SO_TYPE,
+            encode: { encodeInt32($0.rawValue) }, decode: { SocketType(rawValue: decodeInt32($0)) })
     }
 }
 
 extension SocketOption where Value == IPv4Address {
     /// The local interface address for outgoing IPv4 multicast (`IP_MULTICAST_IF`).
     public static var multicastInterface: Self {
-        Self(level: Int32(IPPROTO_IP), name: IP_MULTICAST_IF,
-             encode: { withUnsafeBytes(of: $0.inAddr) { Array($0) } },
-             decode: { bytes in
-                 guard bytes.count >= 4 else { return .any }
-                 return IPv4Address(bytes[0], bytes[1], bytes[2], bytes[3])
-             })
+        Self(
+            level: Int32(IPPROTO_IP), name: IP_MULTICAST_IF,
+            encode: { withUnsafeBytes(of: $0.inAddr) { Array($0) } },
+            decode: { bytes in
+                guard bytes.count >= 4 else { return .any }
+                return IPv4Address(bytes[0], bytes[1], bytes[2], bytes[3])
+            })
     }
 }
 

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One result of a name lookup (an element of Python's `socket.getaddrinfo` list).
@@ -77,20 +77,22 @@ public enum Resolver {
                 error.detail = "\(target): \(error.reason)"
                 throw error
             }
-            throw SocketError(.nameResolution, operation: "getaddrinfo",
-                              detail: "\(target): \(String(cString: gai_strerror(status)))")
+            throw SocketError(
+                .nameResolution, operation: "getaddrinfo",
+                detail: "\(target): \(String(cString: gai_strerror(status)))")
         }
         defer { freeaddrinfo(list) }
         var results: [AddressInfo] = []
         var node = list
         while let entry = node?.pointee {
             if let raw = entry.ai_addr, let address = SocketAddress(raw, length: entry.ai_addrlen) {
-                results.append(AddressInfo(
-                    family: SocketFamily(rawValue: entry.ai_family),
-                    type: SocketType(rawValue: entry.ai_socktype),
-                    protocol: SocketProtocol(rawValue: entry.ai_protocol),
-                    canonicalName: entry.ai_canonname.map { String(cString: $0) },
-                    address: address))
+                results.append(
+                    AddressInfo(
+                        family: SocketFamily(rawValue: entry.ai_family),
+                        type: SocketType(rawValue: entry.ai_socktype),
+                        protocol: SocketProtocol(rawValue: entry.ai_protocol),
+                        canonicalName: entry.ai_canonname.map { String(cString: $0) },
+                        address: address))
             }
             node = entry.ai_next
         }
@@ -115,8 +117,9 @@ public enum Resolver {
             getnameinfo(pointer, length, &host, socklen_t(host.count), &service, socklen_t(service.count), flags)
         }
         guard status == 0 else {
-            throw SocketError(.nameResolution, operation: "getnameinfo", address: address,
-                              detail: String(cString: gai_strerror(status)))
+            throw SocketError(
+                .nameResolution, operation: "getnameinfo", address: address,
+                detail: String(cString: gai_strerror(status)))
         }
         return (text(host), text(service))
     }
@@ -145,8 +148,9 @@ public enum Resolver {
         case .unixAbstract(let name): return [.unixAbstract(name: name)]
         case .host(let host, let port):
             if let numeric = SocketAddress(text) { return [numeric] }
-            let infos = try addressInfo(host: host, port: String(port), family: family, type: type,
-                                        flags: passive ? [.passive] : [])
+            let infos = try addressInfo(
+                host: host, port: String(port), family: family, type: type,
+                flags: passive ? [.passive] : [])
             var seen = Set<SocketAddress>()
             return infos.map(\.address).filter { seen.insert($0).inserted }
         }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A numeric socket address: what `bind`, `connect` and `sendto` take and what
@@ -81,14 +81,16 @@ public enum SocketAddress: Hashable, Sendable {
         case .unix(let path):
             let bytes = Array(path.utf8)
             guard bytes.count <= Self.maximumUnixPathLength, !bytes.contains(0) else {
-                throw SocketError(.invalidArgument, operation: "sockaddr_un", address: self,
-                                  detail: "unix socket path must be at most \(Self.maximumUnixPathLength) bytes without NUL")
+                throw SocketError(
+                    .invalidArgument, operation: "sockaddr_un", address: self,
+                    detail: "unix socket path must be at most \(Self.maximumUnixPathLength) bytes without NUL")
             }
             return try withUnixAddress(bytes, terminated: !bytes.isEmpty, body)
         case .unixAbstract(let name):
             guard name.count <= Self.maximumUnixPathLength else {
-                throw SocketError(.invalidArgument, operation: "sockaddr_un", address: self,
-                                  detail: "abstract name must be at most \(Self.maximumUnixPathLength) bytes")
+                throw SocketError(
+                    .invalidArgument, operation: "sockaddr_un", address: self,
+                    detail: "abstract name must be at most \(Self.maximumUnixPathLength) bytes")
             }
             return try withUnixAddress([0] + name, terminated: false, body)
         }
@@ -118,8 +120,9 @@ public enum SocketAddress: Hashable, Sendable {
             self = .ipv4(IPv4Address(v4.sin_addr), port: UInt16(bigEndian: v4.sin_port))
         case AF_INET6 where length >= MemoryLayout<sockaddr_in6>.size:
             let v6 = UnsafeRawPointer(address).loadUnaligned(as: sockaddr_in6.self)
-            self = .ipv6(IPv6Address(v6.sin6_addr), port: UInt16(bigEndian: v6.sin6_port),
-                         scopeID: v6.sin6_scope_id, flowInfo: UInt32(bigEndian: v6.sin6_flowinfo))
+            self = .ipv6(
+                IPv6Address(v6.sin6_addr), port: UInt16(bigEndian: v6.sin6_port),
+                scopeID: v6.sin6_scope_id, flowInfo: UInt32(bigEndian: v6.sin6_flowinfo))
         case AF_UNIX:
             let pathOffset = MemoryLayout<sockaddr_un>.offset(of: \.sun_path)!
             let count = max(0, min(Int(length), MemoryLayout<sockaddr_un>.size) - pathOffset)

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An address family (C: `AF_*`; Python: `socket.AF_INET`, …).

@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CSockets
 import SystemPackage
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// An error from a socket operation: what was attempted, on which address, and
 /// what the kernel said.

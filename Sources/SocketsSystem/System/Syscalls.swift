@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CSockets
 import SystemPackage
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The one place where Sockets calls the kernel.
 ///
@@ -84,7 +85,9 @@ package enum Syscall {
         retrying { Glibc.recvmsg(fd, message, flags) }
     }
 
-    package static func recvmmsg(_ fd: Int32, _ messages: UnsafeMutablePointer<csockets_mmsghdr>, _ count: Int, _ flags: Int32) -> Result<Int, Errno> {
+    package static func recvmmsg(_ fd: Int32, _ messages: UnsafeMutablePointer<csockets_mmsghdr>, _ count: Int, _ flags: Int32)
+        -> Result<Int, Errno>
+    {
         retrying { Int(csockets_recvmmsg(fd, messages, UInt32(count), flags)) }
     }
 
@@ -103,7 +106,9 @@ package enum Syscall {
         retrying { Glibc.sendmsg(fd, message, flags | Int32(MSG_NOSIGNAL)) }
     }
 
-    package static func sendmmsg(_ fd: Int32, _ messages: UnsafeMutablePointer<csockets_mmsghdr>, _ count: Int, _ flags: Int32) -> Result<Int, Errno> {
+    package static func sendmmsg(_ fd: Int32, _ messages: UnsafeMutablePointer<csockets_mmsghdr>, _ count: Int, _ flags: Int32)
+        -> Result<Int, Errno>
+    {
         retrying { Int(csockets_sendmmsg(fd, messages, UInt32(count), flags | Int32(MSG_NOSIGNAL))) }
     }
 
@@ -155,7 +160,9 @@ package enum Syscall {
         retrying { epoll_create1(Int32(EPOLL_CLOEXEC)) }
     }
 
-    package static func epollControl(_ epoll: Int32, _ operation: Int32, _ fd: Int32, _ event: inout epoll_event) -> Result<Void, Errno> {
+    package static func epollControl(_ epoll: Int32, _ operation: Int32, _ fd: Int32, _ event: inout epoll_event) -> Result<
+        Void, Errno
+    > {
         retrying { epoll_ctl(epoll, operation, fd, &event) }.map { _ in () }
     }
 

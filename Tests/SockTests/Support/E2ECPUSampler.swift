@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Samples a process's CPU time (`/proc/PID/stat`, clock ticks) every 20 ms on a
@@ -36,7 +36,8 @@ final class E2ECPUSampler: @unchecked Sendable {
     func ticks(from start: ContinuousClock.Instant, to end: ContinuousClock.Instant) -> (ticks: Int, over: Duration)? {
         lock.withLock {
             guard let first = samples.first(where: { $0.at >= start }),
-                  let last = samples.last(where: { $0.at <= end }), first.at < last.at else { return nil }
+                let last = samples.last(where: { $0.at <= end }), first.at < last.at
+            else { return nil }
             return (last.ticks - first.ticks, last.at - first.at)
         }
     }

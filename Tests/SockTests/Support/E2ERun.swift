@@ -20,7 +20,10 @@ enum E2ERun {
     }
 
     /// Runs a script of `Tests/Python` with python3.
-    static func python(_ script: String, _ arguments: [String], input: String = "", timeout: Duration = .seconds(20)) throws -> ProcessResult {
-        try ChildProcess.run("/usr/bin/env", ["python3", Products.python(script)] + arguments, input: Array(input.utf8), timeout: timeout)
+    static func python(_ script: String, _ arguments: [String], input: String = "", timeout: Duration = .seconds(20)) throws
+        -> ProcessResult
+    {
+        try ChildProcess.run(
+            "/usr/bin/env", ["python3", Products.python(script)] + arguments, input: Array(input.utf8), timeout: timeout)
     }
 }

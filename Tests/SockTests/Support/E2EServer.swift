@@ -2,7 +2,7 @@ import Framing
 import TestSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A running server process that announced `listening on ADDR` on stdout.
@@ -18,7 +18,9 @@ final class E2EServer: Sendable {
         let announced = child.standardOutput.wait { bytes, _ in bytes.contains(UInt8(ascii: "\n")) }
         guard announced, let line = child.standardOutput.lines.first, line.hasPrefix("listening on ") else {
             child.stop(SIGKILL)
-            throw HarnessError("\(arguments) did not announce its address; stdout: \(child.standardOutput.text) stderr: \(child.standardError.text)")
+            throw HarnessError(
+                "\(arguments) did not announce its address; stdout: \(child.standardOutput.text) stderr: \(child.standardError.text)"
+            )
         }
         address = String(line.dropFirst("listening on ".count))
     }

@@ -1,9 +1,9 @@
 import Sockets
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Helpers for the robustness tests.
@@ -80,7 +80,8 @@ enum E2EStorm {
     static func eventuallyAdmitted(_ server: E2EServer) async -> Bool {
         await eventually {
             guard let client = try? E2EClient(server.address, timeout: .seconds(2)),
-                  (try? client.send("admitted?")) != nil else { return false }
+                (try? client.send("admitted?")) != nil
+            else { return false }
             return (try? client.receiveText()) == "admitted?"
         }
     }

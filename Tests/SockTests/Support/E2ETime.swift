@@ -1,6 +1,5 @@
-
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The local time formatted like Python's `time.ctime()`, computed independently of the server.

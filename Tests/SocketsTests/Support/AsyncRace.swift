@@ -27,7 +27,10 @@ final class AsyncRace<T: Sendable>: Sendable {
         let (continuation, timer): (CheckedContinuation<T, any Error>?, Task<Void, Never>?) = state.withLock { state in
             guard state.result == nil else { return (nil, nil) }
             state.result = result
-            defer { state.continuation = nil; state.timer = nil }
+            defer {
+                state.continuation = nil
+                state.timer = nil
+            }
             return (state.continuation, state.timer)
         }
         timer?.cancel()

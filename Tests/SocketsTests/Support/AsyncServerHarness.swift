@@ -1,4 +1,5 @@
 import Logging
+
 @testable import Sockets
 
 /// A ``Server`` running in a task, for a test.

@@ -1,9 +1,10 @@
-@testable import Sockets
-import Testing
 import TestSupport
+import Testing
+
+@testable import Sockets
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The suites of the async layer (reactor, async sockets, server).
@@ -28,17 +29,20 @@ enum AsyncTest {
         onReactor: Bool = false,
         _ body: @escaping @Sendable () async throws -> T
     ) async throws -> T {
-        let operation = onReactor
+        let operation =
+            onReactor
             ? Task(executorPreference: reactor) { try await body() }
             : Task { try await body() }
         let race = AsyncRace<T>()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                race.start(continuation, timer: Task {
-                    do { try await Task.sleep(for: limit) } catch { return }
-                    operation.cancel()
-                    race.finish(.failure(HarnessError("\(what) did not finish within \(limit)")))
-                })
+                race.start(
+                    continuation,
+                    timer: Task {
+                        do { try await Task.sleep(for: limit) } catch { return }
+                        operation.cancel()
+                        race.finish(.failure(HarnessError("\(what) did not finish within \(limit)")))
+                    })
                 Task { race.finish(await operation.result) }
             }
         } onCancel: {
@@ -151,9 +155,10 @@ enum AsyncTest {
         }
         let added = open.filter { baseline[$0.key] != $0.value }
         let removed = baseline.filter { open[$0.key] != $0.value }
-        #expect(open.count == baseline.count,
-                "descriptors not back to baseline (\(baseline.count)); new: \(describe(added)); gone: \(describe(removed))",
-                sourceLocation: sourceLocation)
+        #expect(
+            open.count == baseline.count,
+            "descriptors not back to baseline (\(baseline.count)); new: \(describe(added)); gone: \(describe(removed))",
+            sourceLocation: sourceLocation)
     }
 
     /// A connected Unix stream pair whose descriptors are the lowest free numbers at or

@@ -1,7 +1,7 @@
 import TestSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The number of descriptors open in this process.

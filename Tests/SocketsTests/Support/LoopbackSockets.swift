@@ -1,6 +1,6 @@
 import Sockets
-import Testing
 import TestSupport
+import Testing
 
 /// Whether `::1` can be bound here; IPv6 tests are skipped with a reason when it cannot.
 let isIPv6LoopbackAvailable: Bool = {

@@ -2,7 +2,7 @@ import Sockets
 import TestSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Waits up to `timeout` until poll reports `events` on `socket`; an error or a hang-up
@@ -26,8 +26,10 @@ func waitForErrorOrHangUp(_ socket: Socket) throws { try waitUntil(socket, polls
 
 /// Accepts the one connection queued on either listener (bounded by the test timeout).
 func acceptFromEither(_ first: Socket, _ second: Socket) throws -> Socket {
-    var entries = [pollfd(fd: first.fileDescriptor, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: second.fileDescriptor, events: Int16(POLLIN), revents: 0)]
+    var entries = [
+        pollfd(fd: first.fileDescriptor, events: Int16(POLLIN), revents: 0),
+        pollfd(fd: second.fileDescriptor, events: Int16(POLLIN), revents: 0),
+    ]
     guard Glibc.poll(&entries, 2, 10_000) > 0 else { throw HarnessError("no connection arrived") }
     let ready = entries[0].revents != 0 ? first : second
     guard case .completed(let (socket, _)) = try ready.tryAccept() else {
