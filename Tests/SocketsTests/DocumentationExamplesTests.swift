@@ -1,3 +1,5 @@
+// swift-format-ignore-file
+// Not formatted: the samples here are the documentation's, word for word (see documentationExamples_AreAllInThisFile_WhenTheCatalogsAreRead).
 import Foundation
 import Framing
 import Logging
@@ -6,7 +8,7 @@ import Synchronization
 import Testing
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 // The code samples of the documentation catalogs (Sources/Sockets/Sockets.docc and
@@ -99,8 +101,8 @@ private func addresses() throws -> [SocketAddress] {
     let a = SocketAddress("127.0.0.1:8000")!
     let b = SocketAddress.ipv6(.loopback, port: 8000)
     let c = SocketAddress.unix(path: "/tmp/app.sock")
-    print(a, b, c)  // 127.0.0.1:8000 [::1]:8000 unix:/tmp/app.sock
-    print(a.host, a.port ?? 0)  // 127.0.0.1 8000
+    print(a, b, c)               // 127.0.0.1:8000 [::1]:8000 unix:/tmp/app.sock
+    print(a.host, a.port ?? 0)   // 127.0.0.1 8000
     let local = try Resolver.resolve("localhost:8000")
     return local
 }
@@ -125,7 +127,7 @@ private func timeouts(_ s: Socket) throws {
 
 private func connectEx(_ s: Socket, closedPort: UInt16) {
     if let error = s.connectEx(to: .ipv4(.loopback, port: closedPort)) {
-        print(error.kind)  // connectionRefused
+        print(error.kind)   // connectionRefused
     }
 }
 
@@ -262,7 +264,7 @@ private func testingAServer() async throws {
     let client = try await Socket.connect(to: address.description)
     try await client.write("ping".utf8)
     let reply = try await client.read(exactly: 4, deadline: .now + .seconds(5))
-    print(String(decoding: reply, as: UTF8.self))  // ping
+    print(String(decoding: reply, as: UTF8.self))   // ping
     client.close()
 
     server.shutdown()
@@ -305,17 +307,17 @@ private func encoding() throws -> [UInt8] {
     var output: [UInt8] = []
     try LineEncoder().encode(bytes: "hello".utf8, into: &output)
     try LengthPrefixedEncoder(.seed).encode(bytes: "world".utf8, into: &output)
-    print(output.count)  // 15: "hello\n", then 05 00 00 00 and "world"
+    print(output.count)   // 15: "hello\n", then 05 00 00 00 and "world"
     return output
 }
 
 private func limits() {
     var decoder = LengthPrefixedDecoder(.length, maximumLength: 1024)
-    decoder.feed([0x00, 0x10, 0x00, 0x00])  // the length field claims 1 MiB
+    decoder.feed([0x00, 0x10, 0x00, 0x00])   // the length field claims 1 MiB
     do {
         _ = try decoder.next()
     } catch {
-        print(error)  // message of 1048576 bytes is over the limit of 1024 bytes
+        print(error)   // message of 1048576 bytes is over the limit of 1024 bytes
     }
 }
 
@@ -332,7 +334,7 @@ private func jsonHeaderMessages() throws -> [UInt8] {
     decoder.feed(bytes)
     if let received = try decoder.next() {
         let request = try received.decodeHeader(Request.self)
-        print(request.cmd, received.body.count)  // ls -l 4
+        print(request.cmd, received.body.count)   // ls -l 4
     }
     return bytes
 }
@@ -343,7 +345,7 @@ private func streamingLargeBodies(_ bytes: [UInt8]) throws {
     if let header = try headerDecoder.next() {
         let bodyLength = try JSONHeaderMessage.bodyLength(ofHeader: header)
         let bodyStart = headerDecoder.takeBuffered()
-        print(bodyLength, bodyStart.count)  // 4 4: read the rest of the body raw
+        print(bodyLength, bodyStart.count)   // 4 4: read the rest of the body raw
     }
 }
 
@@ -353,7 +355,7 @@ private func framingAtRunTime() throws {
     var output: [UInt8] = []
     try framing.encode("ping".utf8, into: &output)
     decoder.feed(output)
-    print(try decoder.next().map { String(decoding: $0, as: UTF8.self) } ?? "none")  // ping
+    print(try decoder.next().map { String(decoding: $0, as: UTF8.self) } ?? "none")   // ping
 }
 
 private func messagesOnAnAsyncSocket(address: String) async throws {
@@ -406,8 +408,7 @@ extension SocketTests {
                     let found = thisFile.indices.contains { start in
                         thisFile[start...].starts(with: lines)
                     }
-                    #expect(
-                        found, "not compiled in DocumentationExamplesTests.swift (\(document.lastPathComponent)):\n\(example)")
+                    #expect(found, "not compiled in DocumentationExamplesTests.swift (\(document.lastPathComponent)):\n\(example)")
                 }
             }
             // Three articles, two landing pages and MessageDecoder's comment hold 27 samples.
@@ -478,10 +479,7 @@ extension SocketTests {
 
         @Test func timeouts_ThrowTimedOut_WhenThePeerIsSilent() throws {
             let (s, peer) = try Socket.pair()
-            defer {
-                s.close()
-                peer.close()
-            }
+            defer { s.close(); peer.close() }
             _ = takePrinted()
             let start = ContinuousClock.now
             try timeouts(s)
@@ -509,10 +507,7 @@ extension SocketTests {
 
         @Test func makefile_WritesALineAndReadsOne_WhenThePeerSentOne() throws {
             let (s, peer) = try Socket.pair()
-            defer {
-                s.close()
-                peer.close()
-            }
+            defer { s.close(); peer.close() }
             s.timeout = .seconds(10)
             try peer.sendAll("hi\n".utf8)
             _ = takePrinted()
@@ -524,10 +519,7 @@ extension SocketTests {
 
         @Test func passDescriptor_ReceivesADescriptorOfTheSameSocket_WhenSentOverAPair() throws {
             let (original, other) = try Socket.pair()
-            defer {
-                original.close()
-                other.close()
-            }
+            defer { original.close(); other.close() }
             let received = try passDescriptor(original.fileDescriptor)
             #expect(received.count == 1)
             let copy = try Socket(adopting: try #require(received.first))
@@ -606,10 +598,7 @@ extension SocketTests {
 
         @Test func decodingLoop_HandlesEveryLine_WhenLinesArriveSplitAndTheLastUnterminated() throws {
             let (socket, peer) = try Socket.pair()
-            defer {
-                socket.close()
-                peer.close()
-            }
+            defer { socket.close(); peer.close() }
             socket.timeout = .seconds(10)
             try peer.sendAll("hello\nwor".utf8)
             try peer.sendAll("ld\nlast".utf8)
