@@ -1,6 +1,5 @@
 import CSockets
 import DequeModule
-import HeapModule
 import SocketsSystem
 import Synchronization
 import SystemPackage
@@ -314,94 +313,5 @@ public final class Reactor: TaskExecutor, Sendable {
         let now = ContinuousClock.now
         let due = deadlines.withLock { $0.popDue(now: now) }
         for deadline in due { deadline.fire() }
-    }
-}
-
-/// The jobs waiting for the reactor thread; once `isStopped`, none is accepted.
-package struct JobQueue {
-    package var jobs = Deque<UnownedJob>()
-    package var isStopped = false
-}
-
-/// Registrations indexed by slab slot; a token is `generation << 32 | slot`, so an
-/// event for a slot that was freed and reused is recognised as stale and dropped.
-package struct RegistrationSlab {
-    private var entries: [ReactorRegistration?] = []
-    private var generations: [UInt32] = []
-    private var free: [Int] = []
-    /// Set when the reactor stops: no registration is added any more.
-    private(set) var isClosed = false
-
-    /// Empties the slab for good and returns what it held.
-    package mutating func closeAll() -> [ReactorRegistration] {
-        isClosed = true
-        defer {
-            entries.removeAll()
-            generations.removeAll()
-            free.removeAll()
-        }
-        return entries.compactMap { $0 }
-    }
-
-    package mutating func insert(_ make: (UInt64) -> ReactorRegistration) -> ReactorRegistration {
-        let slot: Int
-        if let reused = free.popLast() {
-            slot = reused
-        } else {
-            slot = entries.count
-            entries.append(nil)
-            generations.append(0)
-        }
-        let registration = make(UInt64(generations[slot]) << 32 | UInt64(slot))
-        entries[slot] = registration
-        return registration
-    }
-
-    package mutating func remove(_ token: UInt64) {
-        let slot = Int(token & 0xFFFF_FFFF)
-        guard slot < entries.count, UInt64(generations[slot]) == token >> 32, entries[slot] != nil else { return }
-        entries[slot] = nil
-        generations[slot] &+= 1
-        free.append(slot)
-    }
-
-    package subscript(token: UInt64) -> ReactorRegistration? {
-        let slot = Int(token & 0xFFFF_FFFF)
-        guard slot < entries.count, UInt64(generations[slot]) == token >> 32 else { return nil }
-        return entries[slot]
-    }
-}
-
-/// Pending deadlines. Finished operations leave their entry behind (cancelled); the
-/// heap is rebuilt without them once they outnumber the live ones.
-package struct DeadlineHeap {
-    private var heap = Heap<ScheduledDeadline>()
-
-    /// Adds a deadline; true if it is now the earliest.
-    ///
-    /// - Parameter live: How many scheduled deadlines are live, this one included.
-    package mutating func insert(_ deadline: ReactorDeadline, live: Int) -> Bool {
-        if heap.count > 64 && heap.count > 2 * live {
-            heap = Heap(heap.unordered.filter { !$0.deadline.isCancelled })
-        }
-        let isEarliest = heap.min.map { deadline.instant < $0.deadline.instant } ?? true
-        heap.insert(ScheduledDeadline(deadline: deadline))
-        return isEarliest
-    }
-
-    /// The poll timeout until the earliest deadline; -1 without one.
-    package mutating func millisecondsUntilNext() -> Int32 {
-        while let first = heap.min, first.deadline.isCancelled { _ = heap.removeMin() }
-        guard let first = heap.min else { return -1 }
-        return ContinuousClock.now.duration(to: first.deadline.instant).roundedUpMilliseconds
-    }
-
-    package mutating func popDue(now: ContinuousClock.Instant) -> [ReactorDeadline] {
-        var due: [ReactorDeadline] = []
-        while let first = heap.min, first.deadline.isCancelled || first.deadline.instant <= now {
-            let entry = heap.removeMin()
-            if !entry.deadline.isCancelled { due.append(entry.deadline) }
-        }
-        return due
     }
 }

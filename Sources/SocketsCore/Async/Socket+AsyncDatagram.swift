@@ -82,7 +82,7 @@ extension Socket {
     }
 
     /// Receives up to `batch.capacity` datagrams without waiting; 0 if none is queued.
-    package func receiveBatch(_ batch: DatagramBatch) throws(SocketError) -> Int {
+    func receiveBatch(_ batch: DatagramBatch) throws(SocketError) -> Int {
         try withDescriptor("recvmmsg") { fd throws(SocketError) in
             switch try batch.receive(fd).ioResult.get("recvmmsg") {
             case .wouldBlock: return 0
@@ -134,7 +134,7 @@ public struct DatagramSequence: AsyncSequence, Sendable {
 }
 
 /// Preallocated buffers and headers for `recvmmsg`.
-package final class DatagramBatch {
+final class DatagramBatch {
     package let capacity: Int
     package let maximumSize: Int
     private let storage: UnsafeMutableRawBufferPointer

@@ -4,7 +4,7 @@ import Synchronization
 
 extension Socket {
     /// Where a socket stands with the reactor.
-    package enum ReactorState: Sendable {
+    enum ReactorState: Sendable {
         /// No asynchronous call has had to wait yet.
         case unregistered
         case registered(ReactorRegistration)

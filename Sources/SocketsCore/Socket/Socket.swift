@@ -46,7 +46,7 @@ public final class Socket: Sendable {
     /// -1: block without limit; 0: non-blocking; n > 0: wait at most n nanoseconds.
     package let timeoutNanoseconds: Atomic<Int64>
     /// The registration with the reactor, created by the first asynchronous wait.
-    package let reactorState: LockedValue<ReactorState>
+    let reactorState: LockedValue<ReactorState>
     /// The registration once it exists, readable without a lock; `reactorState` keeps it alive.
     package let registrationCache: Atomic<Unmanaged<ReactorRegistration>?>
 

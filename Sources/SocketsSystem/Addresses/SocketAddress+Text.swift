@@ -67,7 +67,7 @@ extension SocketAddress: CustomStringConvertible, LosslessStringConvertible {
 }
 
 /// An address as a person writes it (SPEC §2), before name resolution.
-package enum Endpoint: Equatable {
+enum Endpoint: Equatable {
     /// A host name or IP literal (IPv6 without brackets, maybe with `%zone`) and a port.
     case host(String, port: UInt16)
     case unix(String)
