@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the async layer's tests (reactor, async sockets, server, sock serve) under
+# Runs the async layer's tests (reactor, async sockets, servers) under
 # ThreadSanitizer, in a build folder of its own. Extra arguments go to `swift test`.
 # Exits non-zero if a test fails or TSan reports a race (TSan makes the process fail).
 # Note: on Linux TSan does not see a contended Synchronization.Mutex acquisition (it happens
@@ -8,4 +8,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=0 second_deadlock_stack=1}"
-swift test --no-parallel --sanitize=thread --scratch-path .build-tsan --filter 'Reactor|Async|Server|OutboundQueue|ChatService' "$@"
+swift test --no-parallel --sanitize=thread --scratch-path .build-tsan --filter 'Reactor|Async|Server' "$@"
