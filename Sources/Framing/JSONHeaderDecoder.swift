@@ -27,7 +27,7 @@ public struct JSONHeaderDecoder: MessageDecoder {
     /// - Parameters:
     ///   - maximumHeaderLength: The longest header accepted (default 64 KiB, the SPEC's limit).
     ///   - maximumBodyLength: The largest `size` accepted (default 16 MiB).
-    public init(maximumHeaderLength: Int = 64 * 1024, maximumBodyLength: Int = 16 * 1024 * 1024) {
+    public init(maximumHeaderLength: Int = JSONHeaderMessage.maximumHeaderLength, maximumBodyLength: Int = 16 * 1024 * 1024) {
         precondition(maximumHeaderLength >= 0 && maximumBodyLength >= 0, "maxima must not be negative")
         self.maximumHeaderLength = maximumHeaderLength
         self.maximumBodyLength = maximumBodyLength

@@ -18,7 +18,7 @@ public struct JSONHeaderEncoder: MessageEncoder {
     /// - Parameter maximumHeaderLength: The longest header written (default 64 KiB, the
     ///   SPEC's limit, which ``JSONHeaderDecoder`` enforces by default). At most
     ///   `UInt32.max`, what the header length field can carry.
-    public init(maximumHeaderLength: Int = 64 * 1024) {
+    public init(maximumHeaderLength: Int = JSONHeaderMessage.maximumHeaderLength) {
         precondition(
             (0...Self.headerLengthField.maximumValue).contains(maximumHeaderLength),
             "maximumHeaderLength must fit the 4-byte header length"

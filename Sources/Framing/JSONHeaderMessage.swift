@@ -11,6 +11,10 @@
 /// then the body. Python writes one as
 /// `h = json.dumps({...}).encode(); sock.sendall(struct.pack('>I', len(h)) + h + body)`.
 public struct JSONHeaderMessage: Sendable, Equatable {
+    /// The longest header the protocol allows (SPEC §3: H ≤ 64 KiB); the default limit
+    /// of the decoder and the encoder, and what servers and clients hold each other to.
+    public static let maximumHeaderLength = 64 * 1024
+
     /// The header's JSON object, as UTF-8 bytes exactly as received or to be sent.
     public var header: [UInt8]
     /// The body: as many bytes as the header's `size`, none when it has no `size`.

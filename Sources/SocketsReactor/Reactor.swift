@@ -199,24 +199,14 @@ public final class Reactor: TaskExecutor, Sendable {
     // MARK: The loop
 
     private func startThread() throws(SocketError) {
-        var thread = pthread_t()
-        let context = Unmanaged.passRetained(self)
-        let status = pthread_create(
-            &thread, nil,
-            { context in
-                let reactor = Unmanaged<Reactor>.fromOpaque(context!).takeRetainedValue()
-                reactor.run()
-                return nil
-            }, context.toOpaque())
+        let status = startDetachedThread { self.run() }
         guard status == 0 else {
-            context.release()
             _ = epollDescriptor.close { _ in }
             _ = wakeDescriptor.close { _ in }
             throw SocketError(
                 .resourceExhausted, operation: "pthread_create",
                 detail: "cannot start the reactor thread: \(Errno(rawValue: status))")
         }
-        pthread_detach(thread)
     }
 
     private func run() {

@@ -12,8 +12,6 @@ import Sockets
 /// `h = json.loads(s.recv(struct.unpack('>I', s.recv(4))[0]))` and `recv` until
 /// `h['size']` bytes have arrived.
 final class JSONHeaderClient {
-    /// The longest response header accepted (SPEC §3: 64 KiB).
-    static let maximumHeaderLength = 64 * 1024
     /// The size of the body chunks read and written.
     static let chunkSize = 256 * 1024
 
@@ -72,7 +70,7 @@ final class JSONHeaderClient {
             let prefix = try input.read(exactly: 4)
             let length = prefix.reduce(0) { $0 << 8 | Int($1) }
             // Another service's greeting or echo: `Welc` would announce a 1466264675-byte header.
-            guard length <= Self.maximumHeaderLength else { throw notThisProtocol }
+            guard length <= JSONHeaderMessage.maximumHeaderLength else { throw notThisProtocol }
             let header = try input.read(exactly: length)
             let bodyLength = try JSONHeaderMessage.bodyLength(ofHeader: header, maximumBodyLength: .max)
             return (try JSONHeaderMessage(header: header).decodeHeader(type), bodyLength)

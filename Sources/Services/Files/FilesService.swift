@@ -222,9 +222,9 @@ public struct FilesService: StreamService {
         var files = entries.map { FilesResponse.Entry(name: $0.name, size: $0.size) }
         var response = FilesResponse(ok: true, files: files)
         var length = try JSONHeaderMessage(header: response).header.count
-        while length > HeaderedRequestReader.maximumHeaderLength {
+        while length > JSONHeaderMessage.maximumHeaderLength {
             // Keep the share of the files that fits, a little less, until it fits.
-            let keep = max(0, files.count * HeaderedRequestReader.maximumHeaderLength / length - 1)
+            let keep = max(0, files.count * JSONHeaderMessage.maximumHeaderLength / length - 1)
             files.removeLast(files.count - keep)
             response = FilesResponse(ok: true, files: files, truncated: true)
             length = try JSONHeaderMessage(header: response).header.count

@@ -12,13 +12,11 @@ import Sockets
 ///
 /// It owns its read buffer, so it cannot be copied; the buffer is freed with it.
 struct HeaderedRequestReader: ~Copyable {
-    /// The longest header accepted (SPEC §3: 64 KiB).
-    static let maximumHeaderLength = 64 * 1024
     /// The largest chunk read from the socket at once.
     static let chunkSize = 256 * 1024
 
     let connection: Connection
-    private var decoder = LengthPrefixedDecoder(.length, maximumLength: maximumHeaderLength)
+    private var decoder = LengthPrefixedDecoder(.length, maximumLength: JSONHeaderMessage.maximumHeaderLength)
     private let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
 
     /// Reads from `connection`.

@@ -1,3 +1,5 @@
+import Sockets
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -36,15 +38,8 @@ final class BlockingWorkExecutor: TaskExecutor, @unchecked Sendable {
         pthread_mutex_init(mutex, nil)
         pthread_cond_init(condition, nil)
         for _ in 0..<threadCount {
-            var thread = pthread_t()
-            let context = Unmanaged.passRetained(self).toOpaque()
-            let status = pthread_create(
-                &thread, nil,
-                { context in
-                    Unmanaged<BlockingWorkExecutor>.fromOpaque(context!).takeRetainedValue().runJobs()
-                }, context)
+            let status = startDetachedThread { self.runJobs() }
             precondition(status == 0, "Services: cannot start a blocking-work thread (\(status))")
-            pthread_detach(thread)
         }
     }
 
