@@ -8,4 +8,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=0 second_deadlock_stack=1}"
-swift test --no-parallel --sanitize=thread --scratch-path .build-tsan --filter 'Reactor|Async|Server' "$@"
+swift test --no-parallel --sanitize=thread --scratch-path .build-tsan --filter 'Reactor|Async|Server|OutboundQueue|ChatService|ChatRoom' "$@"

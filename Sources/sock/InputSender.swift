@@ -21,7 +21,7 @@ final class InputSender: Sendable {
     }
 
     private let socket: Socket
-    private let progress = Mutex(Progress())
+    private let progress = LockedValue(Progress())
 
     private init(_ socket: Socket) {
         self.socket = socket

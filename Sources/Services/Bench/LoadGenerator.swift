@@ -283,7 +283,7 @@ final class Tally: Sendable {
         var errors = 0
         var causes: [String: Int] = [:]
     }
-    private let state = Mutex(State())
+    private let state = LockedValue(State())
 
     func record(_ latencies: [UInt64], completed: Int) {
         state.withLock { state in

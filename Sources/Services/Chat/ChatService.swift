@@ -17,8 +17,8 @@ public final class ChatService: StreamService {
     /// How long a member's queue may stay over ``maximumQueuedBytes`` before the member
     /// is disconnected (SPEC: 5 s).
     public let patience: Duration
-    private let room = Mutex(ChatRoom<ObjectIdentifier>())
-    private let members = Mutex<[ObjectIdentifier: ChatMember]>([:])
+    private let room = LockedValue(ChatRoom<ObjectIdentifier>())
+    private let members = LockedValue<[ObjectIdentifier: ChatMember]>([:])
 
     /// Creates an empty room.
     public init(framing: Framing = .line, maximumQueuedBytes: Int = 256 * 1024, patience: Duration = .seconds(5)) {

@@ -16,7 +16,7 @@ public final class DatagramChatService: Sendable {
         var room = ChatRoom<SocketAddress>()
         var lastSeen: [SocketAddress: ContinuousClock.Instant] = [:]
     }
-    private let state = Mutex(State())
+    private let state = LockedValue(State())
     private let drops = Atomic<Int>(0)
     private let logger: Logger
 

@@ -1,3 +1,4 @@
+import Sockets
 import Synchronization
 
 /// Collects a program's standard output and standard error under one shared byte
@@ -16,11 +17,11 @@ final class OutputCollector: Sendable {
         var truncated = false
     }
 
-    private let state: Mutex<State>
+    private let state: LockedValue<State>
 
     /// Creates a collector that keeps at most `limit` bytes of both streams together.
     init(limit: Int) {
-        state = Mutex(State(remaining: max(limit, 0)))
+        state = LockedValue(State(remaining: max(limit, 0)))
     }
 
     /// Keeps as much of `bytes` as the budget allows.

@@ -1,4 +1,5 @@
 import CSockets
+import Sockets
 import Synchronization
 import SystemPackage
 
@@ -22,7 +23,7 @@ final class ProcessGroupReaper: Sendable {
 
     /// The group to start the program in (the holder's pid).
     let groupID: pid_t
-    private let state = Mutex(State())
+    private let state = LockedValue(State())
 
     /// Creates the group (forks its holder).
     ///

@@ -1,3 +1,4 @@
+import Sockets
 import Synchronization
 
 /// The outgoing queue of one recipient, bounded: producers wait for space, with a
@@ -73,7 +74,7 @@ public final class OutboundQueue<Element: Sendable>: Sendable {
         }
     }
 
-    private let state = Mutex(State())
+    private let state = LockedValue(State())
 
     /// Creates an empty, open queue.
     ///

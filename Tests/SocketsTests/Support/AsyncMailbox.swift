@@ -1,3 +1,4 @@
+import Sockets
 import Synchronization
 
 /// Values that handlers report to the test, in order; awaited with a bound.
@@ -8,7 +9,7 @@ final class AsyncMailbox<Value: Sendable>: Sendable {
         var nextID: UInt64 = 0
     }
 
-    private let state = Mutex(State())
+    private let state = LockedValue(State())
 
     func post(_ value: Value) {
         let waiter: CheckedContinuation<Value, any Error>? = state.withLock { state in

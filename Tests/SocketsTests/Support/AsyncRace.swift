@@ -1,3 +1,4 @@
+import Sockets
 import Synchronization
 
 /// One outcome of a race between an operation and its timer; the first one wins.
@@ -8,7 +9,7 @@ final class AsyncRace<T: Sendable>: Sendable {
         var result: Result<T, any Error>?
     }
 
-    private let state = Mutex(State())
+    private let state = LockedValue(State())
 
     func start(_ continuation: CheckedContinuation<T, any Error>, timer: Task<Void, Never>) {
         let early: Result<T, any Error>? = state.withLock { state in

@@ -1,4 +1,5 @@
 import Foundation
+import Sockets
 import Synchronization
 import TestSupport
 
@@ -11,7 +12,7 @@ import TestSupport
 final class BackgroundThread<Value: Sendable>: Sendable {
     private let finished = DispatchSemaphore(value: 0)
     private let started = DispatchSemaphore(value: 0)
-    private let state = Mutex<(threadID: pid_t, result: Result<Value, any Error>?)>((0, nil))
+    private let state = LockedValue<(threadID: pid_t, result: Result<Value, any Error>?)>((0, nil))
 
     init(_ body: @escaping @Sendable () throws -> Value) {
         Thread.detachNewThread { [self] in
