@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -54,4 +55,13 @@ pid_t csockets_spawn_group_holder(void) {
     pthread_sigmask(SIG_SETMASK, &previous, NULL);
     errno = saved;
     return pid;
+}
+
+_Thread_local void *csockets_current_reactor = NULL;
+
+int csockets_available_cpus(void) {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof(set), &set) != 0) return 1;
+    int count = CPU_COUNT(&set);
+    return count > 0 ? count : 1;
 }

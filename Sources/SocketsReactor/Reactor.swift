@@ -17,8 +17,10 @@ import SystemPackage
 /// change threads: an event, the read, the reply and the next park all happen on
 /// this one thread without a wake-up in between.
 ///
-/// Sockets use ``shared``, which lives as long as the process. A reactor made with
-/// ``init()`` owns a thread and two descriptors until ``shutdown()``.
+/// A socket registers, on its first wait, with the reactor whose thread the task
+/// runs on (``current``), else with ``shared``; it stays there for its life. A server
+/// spreads its connections over a ``ReactorGroup``. A reactor made with ``init()`` owns
+/// a thread and two descriptors until ``shutdown()``.
 public final class Reactor: TaskExecutor, Sendable {
     /// The process-wide reactor, started on first use; it cannot be shut down.
     ///
@@ -26,7 +28,7 @@ public final class Reactor: TaskExecutor, Sendable {
     /// socket could wait for anything.
     public static let shared: Reactor = {
         do {
-            return try Reactor(isShared: true)
+            return try Reactor(isShutdownable: false)
         } catch {
             fatalError("Sockets: cannot start the shared reactor: \(error)")
         }
@@ -38,7 +40,7 @@ public final class Reactor: TaskExecutor, Sendable {
     private let epollDescriptor: SharedDescriptor
     /// The eventfd that wakes the loop; acquired by every writer for the same reason.
     private let wakeDescriptor: SharedDescriptor
-    private let isShared: Bool
+    private let isShutdownable: Bool
     private let slab = LockedValue(RegistrationSlab())
     private let jobs = LockedValue(JobQueue())
     private let deadlines = LockedValue(DeadlineHeap())
@@ -51,7 +53,6 @@ public final class Reactor: TaskExecutor, Sendable {
     private let polling = Atomic<Bool>(false)
     /// Set by ``shutdown()``; the loop ends at its next turn.
     private let stopRequested = Atomic<Bool>(false)
-    private let threadID = Atomic<UInt>(0)
     /// Receive memory for tasks on the reactor thread; used only between a read and the
     /// synchronous code that consumes it, never across a suspension.
     ///
@@ -69,10 +70,12 @@ public final class Reactor: TaskExecutor, Sendable {
     ///
     /// The corresponding C functions are `epoll_create1`, `eventfd` and `pthread_create`.
     public convenience init() throws(SocketError) {
-        try self.init(isShared: false)
+        try self.init(isShutdownable: true)
     }
 
-    private init(isShared: Bool) throws(SocketError) {
+    /// Creates a reactor; one that is not `isShutdownable` is part of a process-wide
+    /// group (``shared``, ``ReactorGroup/shared``) that every socket may depend on.
+    package init(isShutdownable: Bool) throws(SocketError) {
         let epoll = try Syscall.epollCreate().get("epoll_create1")
         let wakeFD: Int32
         switch Syscall.eventFD() {
@@ -92,7 +95,7 @@ public final class Reactor: TaskExecutor, Sendable {
         }
         self.epollDescriptor = SharedDescriptor(epoll)
         self.wakeDescriptor = SharedDescriptor(wakeFD)
-        self.isShared = isShared
+        self.isShutdownable = isShutdownable
         try startThread()
     }
 
@@ -100,11 +103,24 @@ public final class Reactor: TaskExecutor, Sendable {
         scratch.deallocate()
     }
 
-    /// The reactor thread's scratch buffer, or nil on any other thread.
-    package var scratchBuffer: UnsafeMutableRawBufferPointer? { isCurrentThread ? scratch : nil }
+    /// The reactor whose thread the caller runs on, or nil on any other thread.
+    ///
+    /// One thread-local load: sockets call it to register where their task runs.
+    @inline(__always)
+    public static var current: Reactor? {
+        csockets_get_current_reactor().map { Unmanaged<Reactor>.fromOpaque($0).takeUnretainedValue() }
+    }
+
+    /// The current reactor thread's scratch buffer, or nil on any other thread.
+    @inline(__always)
+    package static var currentScratchBuffer: UnsafeMutableRawBufferPointer? { current?.scratch }
 
     /// Whether the caller runs on the reactor's thread.
-    public var isCurrentThread: Bool { threadID.load(ordering: .relaxed) == UInt(pthread_self()) }
+    @inline(__always)
+    public var isCurrentThread: Bool { csockets_get_current_reactor() == Unmanaged.passUnretained(self).toOpaque() }
+
+    /// How many sockets are registered with this reactor now (they wait for events here).
+    public var registeredCount: Int { slab.withLock { $0.count } }
 
     /// Stops the reactor: its thread ends at the next turn of its loop, every task parked
     /// on one of its sockets resumes with ``SocketError/Kind/closed``, registering a socket
@@ -112,9 +128,10 @@ public final class Reactor: TaskExecutor, Sendable {
     /// that prefer it as their executor run on the global concurrent executor from then on.
     ///
     /// Returns at once, without waiting for the thread; calling it again does nothing.
-    /// ``shared`` cannot be shut down (a precondition): every socket depends on it.
+    /// ``shared`` and the reactors of ``ReactorGroup/shared`` cannot be shut down (a
+    /// precondition): every socket may depend on them.
     public func shutdown() {
-        precondition(!isShared, "Sockets: the shared reactor cannot be shut down")
+        precondition(isShutdownable, "Sockets: a shared reactor cannot be shut down")
         guard !stopRequested.exchange(true, ordering: .acquiringAndReleasing) else { return }
         wake()
     }
@@ -210,7 +227,8 @@ public final class Reactor: TaskExecutor, Sendable {
     }
 
     private func run() {
-        threadID.store(UInt(pthread_self()), ordering: .relaxed)
+        // The thread's closure retains the reactor until this function returns.
+        csockets_set_current_reactor(Unmanaged.passUnretained(self).toOpaque())
         let capacity = 512
         let events = UnsafeMutableBufferPointer<epoll_event>.allocate(capacity: capacity)
         defer { events.deallocate() }
@@ -279,7 +297,7 @@ public final class Reactor: TaskExecutor, Sendable {
         }
         _ = wakeDescriptor.close { _ in }
         _ = epollDescriptor.close { _ in }
-        threadID.store(0, ordering: .relaxed)
+        csockets_set_current_reactor(nil)
     }
 
     /// Runs the queued jobs, including ones they enqueue, up to a bound that keeps I/O fair.

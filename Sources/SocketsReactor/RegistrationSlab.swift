@@ -7,6 +7,9 @@ struct RegistrationSlab {
     /// Set when the reactor stops: no registration is added any more.
     private(set) var isClosed = false
 
+    /// How many registrations it holds.
+    var count: Int { entries.count - free.count }
+
     /// Empties the slab for good and returns what it held.
     mutating func closeAll() -> [ReactorRegistration] {
         isClosed = true

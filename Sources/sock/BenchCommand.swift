@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Services
+import Sockets
 
 /// `sock bench ADDR`: load against an echo server (SPEC §5).
 struct BenchCommand: AsyncParsableCommand {
@@ -28,6 +29,8 @@ struct BenchCommand: AsyncParsableCommand {
 
     @OptionGroup var transport: DatagramFlag
 
+    @OptionGroup var threads: ThreadsOption
+
     @Flag(help: "Print one JSON object.")
     var json = false
 
@@ -47,7 +50,7 @@ struct BenchCommand: AsyncParsableCommand {
         load.duration = .milliseconds(Int64(duration * 1000))
         load.warmup = .milliseconds(Int64(warmup * 1000))
         load.udp = transport.udp
-        let report = try await LoadGenerator.run(load)
+        let report = try await LoadGenerator.run(load, reactors: try threads.makeReactors())
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]

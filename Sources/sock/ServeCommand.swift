@@ -53,6 +53,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Do not log connections.")
     var quiet = false
 
+    @OptionGroup var threads: ThreadsOption
+
     @OptionGroup(title: "exec options") var exec: ServeExecOptions
 
     @OptionGroup(title: "files options") var files: ServeFilesOptions
@@ -107,6 +109,7 @@ struct ServeCommand: AsyncParsableCommand {
                     configuration: ServerConfiguration(
                         maximumConnections: maximumConnections, idleTimeout: .milliseconds(Int64(idleTimeout * 1000))),
                     logger: logger,
+                    reactors: try threads.makeReactors(),
                     handler: handler.serve))
         }
         let socketFile = unixPath.flatMap(UnixSocketFile.init(boundAt:))

@@ -72,6 +72,25 @@ import Testing
         return ((total + unit.count - 1) / unit.count, pending.count < unit.count ? Array(pending) : [])
     }
 
+    /// Sends copies of `unit` without waiting until something arrives to be read.
+    ///
+    /// - Returns: How many copies were begun, and what is left of the last one.
+    private static func sendUntilReadable(_ socket: Socket) throws -> (copies: Int, rest: [UInt8]) {
+        var total = 0
+        var pending = unit[...]
+        let deadline = ContinuousClock.now + testTimeout
+        while ContinuousClock.now < deadline {
+            var descriptor = pollfd(fd: socket.fileDescriptor, events: Int16(POLLIN | POLLOUT), revents: 0)
+            guard poll(&descriptor, 1, 100) > 0 else { continue }
+            if descriptor.revents & Int16(POLLIN) != 0 { break }
+            guard case .completed(let sent) = try pending.withUnsafeBytes({ try socket.trySend($0) }) else { continue }
+            total += sent
+            pending = pending.dropFirst(sent)
+            if pending.isEmpty { pending = unit[...] }
+        }
+        return ((total + unit.count - 1) / unit.count, pending.count < unit.count ? Array(pending) : [])
+    }
+
     @Test func serve_PausesTheSender_AndLosesNothing_WhenASlowMemberCatchesUpWithinThePatience() async throws {
         struct Seen: Sendable {
             var sent = 0
@@ -129,13 +148,15 @@ import Testing
                 let silent = try Member(address)
                 seen.notices += try talker.receive(1)
                 let start = ContinuousClock.now
-                // Stalls while the silent member's queue is over the bound; the rest
-                // goes through once it is dropped.
-                let (copies, rest) = try Self.sendUntilStalled(talker.socket)
+                // Stalls while the silent member's queue is over the bound, and goes on
+                // once the silent member is dropped. (It sends until then rather than
+                // stopping at a stall: a stall may end with the queue under its bound
+                // again, when the kernel grows the silent member's socket buffers.)
+                let (copies, rest) = try Self.sendUntilReadable(talker.socket)
                 seen.sent = copies
-                try talker.socket.sendAll(rest)
                 seen.left = try talker.receive(1)
                 seen.elapsed = ContinuousClock.now - start
+                try talker.socket.sendAll(rest)
                 seen.silentClosed = silent.isClosedByServer()
                 try talker.socket.sendAll(Array("/who\n".utf8))
                 seen.who = try talker.receive(1)
@@ -149,5 +170,56 @@ import Testing
         #expect(seen.elapsed < .seconds(4), "dropped after \(String(describing: seen.elapsed))")
         #expect(seen.silentClosed)
         #expect(seen.who == ["* online: guest-1"])
+    }
+
+    @Test func room_BehavesAsOne_WithMembersOnDifferentReactors() async throws {
+        let reactors = try ReactorGroup(threads: 3)
+        defer { reactors.shutdown() }
+        let lines = try await ExecFilesHarness.withServer(ChatService(), reactors: reactors) { address in
+            try await onThread {
+                // One member per reactor: connections go to the reactors in turn.
+                let ann = try Member(address)
+                var annLines = try ann.receive(1)
+                let bob = try Member(address)
+                annLines += try ann.receive(1)
+                var bobLines = try bob.receive(1)
+                let cy = try Member(address)
+                annLines += try ann.receive(1)
+                bobLines += try bob.receive(1)
+                var cyLines = try cy.receive(1)
+                // Each says 100 numbered lines at once; every other member gets each
+                // sender's lines in the order it said them.
+                for index in 0..<100 {
+                    try ann.socket.sendAll(Array("a\(index)\n".utf8))
+                    try bob.socket.sendAll(Array("b\(index)\n".utf8))
+                    try cy.socket.sendAll(Array("c\(index)\n".utf8))
+                }
+                annLines += try ann.receive(200)
+                bobLines += try bob.receive(200)
+                cyLines += try cy.receive(200)
+                try ann.socket.sendAll(Array("/who\n/msg guest-3 psst\n/quit\n".utf8))
+                annLines += try ann.receive(1)
+                cyLines += try cy.receive(2)
+                bobLines += try bob.receive(1)
+                return [annLines, bobLines, cyLines]
+            }
+        }
+        func said(_ lines: [String], by name: String) -> [String] {
+            lines.filter { $0.hasPrefix("\(name): ") }.map { String($0.dropFirst(name.count + 2)) }
+        }
+        let numbered = { (prefix: String) in (0..<100).map { "\(prefix)\($0)" } }
+        let (ann, bob, cy) = (lines[0], lines[1], lines[2])
+        #expect(Array(ann.prefix(3)) == ["* guest-1 joined", "* guest-2 joined", "* guest-3 joined"])
+        #expect(Array(bob.prefix(2)) == ["* guest-2 joined", "* guest-3 joined"])
+        #expect(cy.first == "* guest-3 joined")
+        #expect(said(ann, by: "guest-2") == numbered("b"))
+        #expect(said(ann, by: "guest-3") == numbered("c"))
+        #expect(said(bob, by: "guest-1") == numbered("a"))
+        #expect(said(bob, by: "guest-3") == numbered("c"))
+        #expect(said(cy, by: "guest-1") == numbered("a"))
+        #expect(said(cy, by: "guest-2") == numbered("b"))
+        #expect(ann.last == "* online: guest-1, guest-2, guest-3")
+        #expect(cy.suffix(2) == ["guest-1 (private): psst", "* guest-1 left"])
+        #expect(bob.last == "* guest-1 left")
     }
 }

@@ -8,7 +8,7 @@ enum ExecFilesHarness {
     /// Runs `service` on a server listening on `address` (a free loopback port by
     /// default), calls `body` with the address clients connect to, then shuts it down.
     static func withServer<T: Sendable>(
-        _ service: some StreamService, listeningOn address: String = "127.0.0.1:0",
+        _ service: some StreamService, listeningOn address: String = "127.0.0.1:0", reactors: ReactorGroup = .shared,
         _ body: (SocketAddress) async throws -> T
     ) async throws -> T {
         let listener = try Socket.listen(on: address)
@@ -17,6 +17,7 @@ enum ExecFilesHarness {
             listeners: [listener],
             configuration: ServerConfiguration(idleTimeout: .seconds(30), gracePeriod: .milliseconds(500)),
             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() },
+            reactors: reactors,
             handler: service.serve)
         // On the reactor, so that the server never waits for a cooperative thread
         // that a blocked client might hold.

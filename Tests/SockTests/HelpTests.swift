@@ -46,7 +46,8 @@ extension E2ESuite {
                 "serve",
                 [
                     "<service>", "--listen", "--udp", "--framing", "--max-connections", "--idle-timeout", "--quiet",
-                    "--allow", "--token-file", "--timeout", "--max-output", "--protocol", "--root", "--max-size", "--read-only",
+                    "--threads", "--allow", "--token-file", "--timeout", "--max-output", "--protocol", "--root", "--max-size",
+                    "--read-only",
                 ]
             ),
             ("connect", ["<address>", "--udp", "--framing", "--wait"]),
@@ -55,7 +56,13 @@ extension E2ESuite {
             ("put", ["<address>", "<file>", "--as", "--quiet"]),
             ("get", ["<address>", "<name>", "-o", "--quiet"]),
             ("ls", ["<address>"]),
-            ("bench", ["<address>", "--connections", "--size", "--pipeline", "--duration", "--warmup", "--udp", "--json"]),
+            (
+                "bench",
+                [
+                    "<address>", "--connections", "--size", "--pipeline", "--duration", "--warmup", "--udp", "--threads",
+                    "--json",
+                ]
+            ),
             ("resolve", ["<host>", "<port>"]),
         ])
         func help_ListsEveryOptionAndArgument_ForEachSubcommand(_ subcommand: String, _ names: [String]) throws {
@@ -80,7 +87,7 @@ extension E2ESuite {
             #expect(screen.sections["FILES OPTIONS"] == ["--root", "--max-size", "--read-only"], "\(screen.text)")
             #expect(
                 screen.sections["OPTIONS"] == [
-                    "--listen", "--udp", "--framing", "--max-connections", "--idle-timeout", "--quiet",
+                    "--listen", "--udp", "--framing", "--max-connections", "--idle-timeout", "--quiet", "--threads",
                 ], "\(screen.text)")
         }
 

@@ -155,9 +155,12 @@ extension E2ESuite {
             try silentSocket.setOption(.receiveBufferSize, 4096)
             try silentSocket.connect(to: SocketAddress(server.address)!)
             let silent = E2EClient(socket: silentSocket)
+            // Each joins before the next connects: members on different reactors join in
+            // the order their tasks run, not the order they connected in.
+            #expect(try silent.receiveText() == "* guest-1 joined")
             let talker = try server.connect()
-            let listener = try server.connect()
             #expect(try talker.receiveText() == "* guest-2 joined")
+            let listener = try server.connect()
             #expect(try listener.receiveText() == "* guest-3 joined")
 
             let line = String(repeating: "z", count: 1000)

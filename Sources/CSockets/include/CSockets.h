@@ -1,6 +1,7 @@
 // Declarations the Glibc module does not export to Swift: GNU extensions
 // (accept4, recvmmsg, sendmmsg, strerrorname_np) and the CMSG macros; and the one
-// thing Swift must not do itself, code between fork and exit (the group holder).
+// thing Swift must not do itself, code between fork and exit (the group holder);
+// the CPU-set count and a thread-local pointer, which Swift has no syntax for.
 #ifndef CSOCKETS_H
 #define CSOCKETS_H
 
@@ -38,5 +39,15 @@ size_t csockets_cmsg_len(size_t length);
 /// `SIGKILL` if the thread that forked it ends. Returns the child's pid, or -1 with
 /// errno set.
 pid_t csockets_spawn_group_holder(void);
+
+/// How many CPUs this thread may run on (`sched_getaffinity` and `CPU_COUNT`); at least 1.
+int csockets_available_cpus(void);
+
+/// The calling thread's reactor, or NULL: set by a reactor's loop thread for its life.
+/// A C11 `_Thread_local`, read with no call into the runtime or a lock.
+extern _Thread_local void *csockets_current_reactor;
+
+static inline void *csockets_get_current_reactor(void) { return csockets_current_reactor; }
+static inline void csockets_set_current_reactor(void *reactor) { csockets_current_reactor = reactor; }
 
 #endif

@@ -81,8 +81,9 @@ public enum LoadGenerator {
 
     /// Runs the load and reports what was measured in the measured window.
     ///
+    /// - Parameter reactors: Connection *i* runs on reactor *i* modulo their count.
     /// - Throws: ``SocketError`` if the address does not resolve.
-    public static func run(_ configuration: LoadConfiguration, reactor: Reactor = .shared) async throws -> LoadReport {
+    public static func run(_ configuration: LoadConfiguration, reactors: ReactorGroup = .shared) async throws -> LoadReport {
         let targets = try Resolver.resolve(configuration.address, type: configuration.udp ? .datagram : .stream)
         guard let target = targets.first else {
             throw SocketError(.nameResolution, operation: "bench", detail: "\(configuration.address): no addresses")
@@ -97,7 +98,7 @@ public enum LoadGenerator {
             run.addTask {
                 await withDiscardingTaskGroup { connections in
                     for index in 0..<configuration.connections {
-                        connections.addTask(executorPreference: reactor) {
+                        connections.addTask(executorPreference: reactors.reactors[index % reactors.count]) {
                             do {
                                 if configuration.udp {
                                     try await runDatagrams(index, target, configuration, window, tally)

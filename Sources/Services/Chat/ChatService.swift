@@ -38,7 +38,16 @@ public final class ChatService: StreamService {
             deliverWithoutWaiting(room.withLock { $0.leave(id) })
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await member.writeUntilFinished(framing: self.framing) }
+            group.addTask {
+                do {
+                    try await member.writeUntilFinished(framing: self.framing)
+                } catch {
+                    // It can no longer be written to: those who send to it must not wait for
+                    // its queue, and its reads end too.
+                    member.disconnect()
+                    throw error
+                }
+            }
             defer { member.outbox.finish() }
             try await deliver(room.withLock { $0.join(id) })
             do {

@@ -251,6 +251,7 @@ public final class OutboundQueue<Element: Sendable>: Sendable {
             }
             let wake = await withTaskCancellationHandler {
                 await withCheckedContinuation { (continuation: CheckedContinuation<Wake, Never>) in
+                    var overflowed: ([Producer], CheckedContinuation<Void, Never>?)?
                     let immediate: Wake? = state.withLock { state in
                         if Task.isCancelled { return .cancelled }
                         switch state.phase {
@@ -260,9 +261,16 @@ public final class OutboundQueue<Element: Sendable>: Sendable {
                         }
                         // Space freed (and maybe filled again) since the check in `send`.
                         guard let overSince = state.overSince, overSince + patience == deadline else { return .space }
+                        // The sleeper may have woken before this producer parked (it runs on
+                        // another thread) and found no one to overflow for: do it here.
+                        if ContinuousClock.now >= deadline {
+                            overflowed = overflow(&state)
+                            return .overflowed
+                        }
                         state.producers.append(Producer(id: id, continuation: continuation))
                         return nil
                     }
+                    if let (producers, consumer) = overflowed { resume(producers, consumer, with: .overflowed) }
                     if let immediate { continuation.resume(returning: immediate) }
                 }
             } onCancel: {

@@ -53,11 +53,14 @@ public struct Connection: Sendable {
 /// What the server tracks per open connection.
 final class ConnectionState: StreamActivity {
     let socket: Socket
+    /// The server's table (and reactor) the connection belongs to.
+    let table: Int
     let lastActive = Atomic<Int64>(Syscall.coarseMonotonicMilliseconds())
     let idledOut = Atomic<Bool>(false)
 
-    init(socket: Socket) {
+    init(socket: Socket, table: Int) {
         self.socket = socket
+        self.table = table
     }
 
     @inline(__always)

@@ -2,7 +2,13 @@ import Logging
 import Synchronization
 
 /// A TCP or Unix stream server: accepts on one or more listening sockets and serves
-/// every connection concurrently in its own child task on the reactor.
+/// every connection concurrently in its own child task.
+///
+/// Connections are spread over the reactors of a ``ReactorGroup`` (by default one per
+/// core): each accepted connection goes to the next reactor in turn and stays there,
+/// its task running on that reactor's thread. The reactors share only what is
+/// counted once per connection (the open-connection count); a message touches
+/// nothing another reactor uses.
 ///
 /// It survives its clients: a handler's error closes that connection only; past
 /// ``ServerConfiguration/maximumConnections`` new connections are closed at once; idle
@@ -32,8 +38,12 @@ public final class Server: Sendable {
     public let configuration: ServerConfiguration
     private let handler: Handler
     private let logger: Logger
-    private let reactor: Reactor
-    private let connections = LockedValue<[ObjectIdentifier: ConnectionState]>([:])
+    private let reactors: ReactorGroup
+    /// The open connections, one table per reactor: a connection is added by the accept
+    /// loop and removed by its own reactor, so reactors never contend for one table.
+    private let connections: [LockedValue<[ObjectIdentifier: ConnectionState]>]
+    /// Open connections over all reactors; checked against the limit on admission.
+    private let openCount = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
 
     /// Creates a server; nothing happens until ``run()``.
@@ -43,23 +53,29 @@ public final class Server: Sendable {
     ///   - configuration: Limits and timeouts.
     ///   - logger: Connection opened/closed at `.info`, handler errors at `.notice`, accept trouble
     ///     at `.warning`. By default nothing is logged.
-    ///   - reactor: The reactor whose thread runs the accept loops and the handlers.
+    ///   - reactors: The reactors whose threads run the handlers, each connection on one;
+    ///     the accept loop of listener *i* runs on reactor *i* modulo their count.
     ///   - handler: Serves one connection.
     public init(
         listeners: [Socket], configuration: ServerConfiguration = ServerConfiguration(),
         logger: Logger = Logger(label: "sockets.server", factory: { _ in SwiftLogNoOpLogHandler() }),
-        reactor: Reactor = .shared,
+        reactors: ReactorGroup = .shared,
         handler: @escaping Handler
     ) {
         self.listeners = listeners
         self.configuration = configuration
         self.logger = logger
-        self.reactor = reactor
+        self.reactors = reactors
+        self.connections = reactors.reactors.map { _ in LockedValue([:]) }
         self.handler = handler
     }
 
     /// How many connections are open.
-    public var connectionCount: Int { connections.withLock { $0.count } }
+    public var connectionCount: Int { openCount.load(ordering: .relaxed) }
+
+    /// How many connections are open on each reactor, in the order of the group's
+    /// ``ReactorGroup/reactors``.
+    public var connectionCountsByReactor: [Int] { connections.map { $0.withLock { $0.count } } }
 
     /// Serves until ``shutdown()`` and every connection has ended.
     ///
@@ -70,11 +86,15 @@ public final class Server: Sendable {
         await withTaskCancellationHandler {
             await withDiscardingTaskGroup { group in
                 if let idleTimeout = configuration.idleTimeout {
-                    group.addTask(executorPreference: reactor) { await self.closeIdleConnections(after: idleTimeout) }
+                    group.addTask(executorPreference: reactors.reactors[0]) {
+                        await self.closeIdleConnections(after: idleTimeout)
+                    }
                 }
                 await withDiscardingTaskGroup { acceptLoops in
-                    for listener in listeners {
-                        acceptLoops.addTask(executorPreference: reactor) { await self.acceptLoop(listener) }
+                    for (index, listener) in listeners.enumerated() {
+                        acceptLoops.addTask(executorPreference: reactors.reactors[index % reactors.count]) {
+                            await self.acceptLoop(listener, startingAt: index)
+                        }
                     }
                 }
                 group.cancelAll()
@@ -90,12 +110,20 @@ public final class Server: Sendable {
     public func shutdown() {
         guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
         for listener in listeners { listener.close() }
-        for state in connections.withLock({ Array($0.values) }) {
+        for state in openConnections() {
             try? state.socket.shutdown(.read)
         }
     }
 
-    private func acceptLoop(_ listener: Socket) async {
+    /// Every open connection, table by table.
+    private func openConnections() -> [ConnectionState] {
+        connections.flatMap { $0.withLock { Array($0.values) } }
+    }
+
+    /// Accepts connections and hands them to the reactors in turn, from `startingAt`
+    /// (so that several listeners do not all start with the same reactor).
+    private func acceptLoop(_ listener: Socket, startingAt first: Int) async {
+        var next = first % reactors.count
         let reserve = DescriptorReserve()
         defer { reserve.release() }
         await withDiscardingTaskGroup { group in
@@ -122,30 +150,39 @@ public final class Server: Sendable {
                     backoff = min(backoff * 2, configuration.acceptBackoff.upperBound)
                     continue
                 }
-                let state = ConnectionState(socket: socket)
-                let admitted = connections.withLock { open in
-                    guard open.count < configuration.maximumConnections else { return false }
-                    open[ObjectIdentifier(state)] = state
-                    return true
-                }
-                guard admitted else {
+                guard admit() else {
                     logger.notice("connection limit reached, refusing", metadata: ["peer": "\(peer)"])
                     socket.close()
                     continue
                 }
+                let state = ConnectionState(socket: socket, table: next)
+                next = (next + 1) % reactors.count
+                connections[state.table].withLock { $0[ObjectIdentifier(state)] = state }
                 if configuration.noDelay && socket.family != .unix { try? socket.setOption(.noDelay, true) }
                 // Accepted while shutdown() ran: it may have missed this one, so end its input here.
                 if stopping.load(ordering: .acquiring) { try? socket.shutdown(.read) }
-                group.addTask(executorPreference: reactor) { await self.serve(state, peer: peer) }
+                group.addTask(executorPreference: reactors.reactors[state.table]) { await self.serve(state, peer: peer) }
             }
             await closeRemaining(group: &group)
         }
     }
 
+    /// Counts a new connection unless the limit is reached.
+    private func admit() -> Bool {
+        var open = openCount.load(ordering: .relaxed)
+        while open < configuration.maximumConnections {
+            let (exchanged, current) = openCount.compareExchange(expected: open, desired: open + 1, ordering: .relaxed)
+            if exchanged { return true }
+            open = current
+        }
+        return false
+    }
+
     private func serve(_ state: ConnectionState, peer: SocketAddress) async {
         logger.info("connection opened", metadata: ["peer": "\(peer)"])
         defer {
-            connections.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(state)) }
+            connections[state.table].withLock { _ = $0.removeValue(forKey: ObjectIdentifier(state)) }
+            openCount.subtract(1, ordering: .relaxed)
             state.socket.close()
             let reason = state.idledOut.load(ordering: .relaxed) ? " (idle timeout)" : ""
             logger.info("connection closed\(reason)", metadata: ["peer": "\(peer)"])
@@ -170,7 +207,7 @@ public final class Server: Sendable {
             guard await pause(.milliseconds(10)) else { break }
         }
         group.cancelAll()
-        for state in connections.withLock({ Array($0.values) }) {
+        for state in openConnections() {
             state.socket.close()
         }
     }
@@ -192,8 +229,8 @@ public final class Server: Sendable {
         while !Task.isCancelled {
             try? await Task.sleep(for: interval)
             let now = Syscall.coarseMonotonicMilliseconds()
-            let idle = connections.withLock { open in
-                open.values.filter { now - $0.lastActive.load(ordering: .relaxed) >= limit }
+            let idle = connections.flatMap { table in
+                table.withLock { open in open.values.filter { now - $0.lastActive.load(ordering: .relaxed) >= limit } }
             }
             for state in idle {
                 state.idledOut.store(true, ordering: .relaxed)

@@ -27,7 +27,7 @@ extension Socket {
         while true {
             let sequence = registration?.sequence(.read) ?? 0
             if registration.map({ !$0.isDrained(at: sequence) }) ?? true {
-                let scratch = callerBuffer == nil ? Reactor.shared.scratchBuffer : nil
+                let scratch = callerBuffer == nil ? Reactor.currentScratchBuffer : nil
                 let owned =
                     callerBuffer == nil && scratch == nil
                     ? UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16) : nil

@@ -13,7 +13,9 @@ extension Socket {
         case closed(ReactorRegistration?)
     }
 
-    /// The socket's registration with the shared reactor, created on first use.
+    /// The socket's registration, created on first use with the reactor the calling task
+    /// runs on (``Reactor/current``), else with ``Reactor/shared``: a connection served on
+    /// a reactor stays on it for its life.
     ///
     /// Call while holding the descriptor. The fast path is one atomic load.
     @inline(__always)
@@ -33,7 +35,7 @@ extension Socket {
                 return .failure(SocketError(.closed, operation: "register"))
             case .unregistered:
                 do throws(SocketError) {
-                    let registration = try Reactor.shared.register(descriptor.raw)
+                    let registration = try (Reactor.current ?? Reactor.shared).register(descriptor.raw)
                     state = .registered(registration)
                     registrationCache.store(Unmanaged.passUnretained(registration), ordering: .releasing)
                     return .success(registration)
