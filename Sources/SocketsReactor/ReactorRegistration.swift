@@ -77,33 +77,46 @@ package final class ReactorRegistration: Sendable {
         let id = nextWaiterID.add(1, ordering: .relaxed).newValue
         try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
-                let timer = deadline.map { ReactorDeadline(at: $0, registration: self, waiterID: id, direction: direction) }
-                enum Outcome { case parked, ready, closed, cancelled, expired }
-                let outcome: Outcome = state.withLock { state in
-                    if state.closed { return .closed }
-                    if self.sequence(direction) != sequence { return .ready }
-                    if Task.isCancelled { return .cancelled }
-                    if let deadline, deadline <= .now { return .expired }
-                    let waiter = Waiter(id: id, continuation: continuation, deadline: timer, operation: operation)
-                    switch direction {
-                    case .read: state.readers.append(waiter)
-                    case .write: state.writers.append(waiter)
-                    }
-                    // Scheduled under the lock, so the timer is counted live before anyone
-                    // can find the waiter and cancel it.
-                    if let timer { reactor.schedule(timer) }
-                    return .parked
-                }
-                switch outcome {
-                case .parked: break
-                case .ready: continuation.resume()
-                case .closed: continuation.resume(throwing: SocketError(.closed, operation: operation))
-                case .cancelled: continuation.resume(throwing: CancellationError())
-                case .expired: continuation.resume(throwing: SocketError(.timedOut, operation: operation))
-                }
+                park(continuation, id: id, for: direction, after: sequence, deadline: deadline, operation: operation)
             }
         } onCancel: {
             remove(id, direction)?.continuation.resume(throwing: CancellationError())
+        }
+    }
+
+    /// Parks `continuation` as waiter `id`, or resumes it at once when the wait is already
+    /// over (an event came, the socket closed, the task was cancelled, the deadline passed).
+    ///
+    /// Never inlined into ``wait(for:after:deadline:operation:)``: its locals then live on
+    /// the thread's stack, not in the async frame that every parked connection keeps.
+    @inline(never)
+    private func park(
+        _ continuation: UnsafeContinuation<Void, any Error>, id: UInt64, for direction: Direction,
+        after sequence: UInt64, deadline: ContinuousClock.Instant?, operation: String
+    ) {
+        let timer = deadline.map { ReactorDeadline(at: $0, registration: self, waiterID: id, direction: direction) }
+        enum Outcome { case parked, ready, closed, cancelled, expired }
+        let outcome: Outcome = state.withLock { state in
+            if state.closed { return .closed }
+            if self.sequence(direction) != sequence { return .ready }
+            if Task.isCancelled { return .cancelled }
+            if let deadline, deadline <= .now { return .expired }
+            let waiter = Waiter(id: id, continuation: continuation, deadline: timer, operation: operation)
+            switch direction {
+            case .read: state.readers.append(waiter)
+            case .write: state.writers.append(waiter)
+            }
+            // Scheduled under the lock, so the timer is counted live before anyone
+            // can find the waiter and cancel it.
+            if let timer { reactor.schedule(timer) }
+            return .parked
+        }
+        switch outcome {
+        case .parked: break
+        case .ready: continuation.resume()
+        case .closed: continuation.resume(throwing: SocketError(.closed, operation: operation))
+        case .cancelled: continuation.resume(throwing: CancellationError())
+        case .expired: continuation.resume(throwing: SocketError(.timedOut, operation: operation))
         }
     }
 

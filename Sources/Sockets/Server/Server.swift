@@ -178,24 +178,41 @@ public final class Server: Sendable {
         return false
     }
 
+    /// Runs the handler for one connection, then closes it.
+    ///
+    /// Kept to the handler call: the logging and the error handling are synchronous
+    /// functions of their own, so that this frame, which every parked connection keeps,
+    /// holds only the connection.
     private func serve(_ state: ConnectionState, peer: SocketAddress) async {
-        logger.info("connection opened", metadata: ["peer": "\(peer)"])
-        defer {
-            connections[state.table].withLock { _ = $0.removeValue(forKey: ObjectIdentifier(state)) }
-            openCount.subtract(1, ordering: .relaxed)
-            state.socket.close()
-            let reason = state.idledOut.load(ordering: .relaxed) ? " (idle timeout)" : ""
-            logger.info("connection closed\(reason)", metadata: ["peer": "\(peer)"])
-        }
+        opened(peer)
         do {
             try await handler(Connection(peer: peer, state: state))
-        } catch let error as SocketError where error.kind == .closed || error.kind == .connectionReset {
-            return
-        } catch is CancellationError {
-            return
         } catch {
-            logger.notice("connection failed", metadata: ["peer": "\(peer)", "error": "\(error)"])
+            failed(error, peer: peer)
         }
+        closed(state, peer: peer)
+    }
+
+    @inline(never)
+    private func opened(_ peer: SocketAddress) {
+        logger.info("connection opened", metadata: ["peer": "\(peer)"])
+    }
+
+    /// Logs a handler's error, unless it only says that the connection ended.
+    @inline(never)
+    private func failed(_ error: any Error, peer: SocketAddress) {
+        if let error = error as? SocketError, error.kind == .closed || error.kind == .connectionReset { return }
+        if error is CancellationError { return }
+        logger.notice("connection failed", metadata: ["peer": "\(peer)", "error": "\(error)"])
+    }
+
+    @inline(never)
+    private func closed(_ state: ConnectionState, peer: SocketAddress) {
+        connections[state.table].withLock { _ = $0.removeValue(forKey: ObjectIdentifier(state)) }
+        openCount.subtract(1, ordering: .relaxed)
+        state.socket.close()
+        let reason = state.idledOut.load(ordering: .relaxed) ? " (idle timeout)" : ""
+        logger.info("connection closed\(reason)", metadata: ["peer": "\(peer)"])
     }
 
     /// After shutdown: waits out the grace period for connections to end (not when

@@ -35,8 +35,16 @@ extension Socket {
             switch outcome {
             case .endOfStream: return
             case .sent: continue
-            case .pending(let rest): try await write(rest)
+            case .pending(let rest): try await writeRemainder(rest)
             }
         }
+    }
+
+    /// The rare path of ``echo(activity:)``: what the peer was too slow to take. Not
+    /// inlined, so that the echo loop's frame, which every idle connection keeps, does
+    /// not hold the write's locals.
+    @inline(never)
+    private func writeRemainder(_ rest: [UInt8]) async throws {
+        try await write(rest)
     }
 }
