@@ -103,7 +103,7 @@ def main():
     try:
         wait_listening(port, server)
         # One connection first, so that lazily built state (threads, buffers) is counted in `before`.
-        clients = open_idle(port, 1, True)
+        clients = open_idle(port, 1, not arguments.no_round_trip)
         before = settled_kib(server.pid)
         clients += open_idle(port, arguments.connections, not arguments.no_round_trip)
         after = settled_kib(server.pid)

@@ -61,20 +61,28 @@ public struct MessageSequence<Decoder: MessageDecoder>: AsyncSequence, Sendable 
 
         /// The next element, or nil at the end.
 
+        ///
+        /// On a reactor thread the bytes are received into the reactor's scratch memory
+        /// and copied into the decoder at once, so a connection waiting for its next
+        /// message holds no receive buffer; elsewhere a `chunkSize` buffer is used.
         public mutating func next() async throws -> Decoder.Message? {
             if finished { return nil }
             if let message = try decoder.next() { return message }
-            let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 1)
-            defer { chunk.deallocate() }
+            let chunk =
+                Reactor.current == nil ? UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 1) : nil
+            defer { chunk?.deallocate() }
             while true {
                 activity?.touch()
-                let count = try await socket.read(into: chunk)
+                let ended = try await socket.readAvailable(into: chunk) { bytes throws(SocketError) -> Bool in
+                    if bytes.isEmpty { return true }
+                    decoder.feed(bytes)
+                    return false
+                }
                 activity?.touch()
-                if count == 0 {
+                if ended {
                     finished = true
                     return try decoder.finish()
                 }
-                decoder.feed(UnsafeRawBufferPointer(rebasing: chunk[..<count]))
                 if let message = try decoder.next() { return message }
             }
         }
