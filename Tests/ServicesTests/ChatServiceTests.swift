@@ -16,9 +16,12 @@ import Testing
     private final class Member: Sendable {
         let socket: Socket
 
-        init(_ address: SocketAddress) throws {
+        /// - Parameter receiveBufferSize: `SO_RCVBUF` before connecting; a small one keeps
+        ///   the kernel from growing the window of a member that never reads.
+        init(_ address: SocketAddress, receiveBufferSize: Int? = nil) throws {
             socket = try Socket(address.family, .stream)
             socket.timeout = testTimeout
+            if let receiveBufferSize { try socket.setOption(.receiveBufferSize, receiveBufferSize) }
             try socket.connect(to: address)
         }
 
@@ -65,25 +68,6 @@ import Testing
                 if poll(&descriptor, 1, 300) == 0 { break }
                 continue
             }
-            total += sent
-            pending = pending.dropFirst(sent)
-            if pending.isEmpty { pending = unit[...] }
-        }
-        return ((total + unit.count - 1) / unit.count, pending.count < unit.count ? Array(pending) : [])
-    }
-
-    /// Sends copies of `unit` without waiting until something arrives to be read.
-    ///
-    /// - Returns: How many copies were begun, and what is left of the last one.
-    private static func sendUntilReadable(_ socket: Socket) throws -> (copies: Int, rest: [UInt8]) {
-        var total = 0
-        var pending = unit[...]
-        let deadline = ContinuousClock.now + testTimeout
-        while ContinuousClock.now < deadline {
-            var descriptor = pollfd(fd: socket.fileDescriptor, events: Int16(POLLIN | POLLOUT), revents: 0)
-            guard poll(&descriptor, 1, 100) > 0 else { continue }
-            if descriptor.revents & Int16(POLLIN) != 0 { break }
-            guard case .completed(let sent) = try pending.withUnsafeBytes({ try socket.trySend($0) }) else { continue }
             total += sent
             pending = pending.dropFirst(sent)
             if pending.isEmpty { pending = unit[...] }
@@ -145,18 +129,17 @@ import Testing
                 var seen = Seen()
                 let talker = try Member(address)
                 seen.notices += try talker.receive(1)
-                let silent = try Member(address)
+                let silent = try Member(address, receiveBufferSize: 4096)
                 seen.notices += try talker.receive(1)
                 let start = ContinuousClock.now
-                // Stalls while the silent member's queue is over the bound, and goes on
-                // once the silent member is dropped. (It sends until then rather than
-                // stopping at a stall: a stall may end with the queue under its bound
-                // again, when the kernel grows the silent member's socket buffers.)
-                let (copies, rest) = try Self.sendUntilReadable(talker.socket)
+                // Stalls while the silent member's queue is over the bound; the rest
+                // goes through once it is dropped. (The silent member's small receive
+                // buffer keeps the kernel from making room for its queue meanwhile.)
+                let (copies, rest) = try Self.sendUntilStalled(talker.socket)
                 seen.sent = copies
+                try talker.socket.sendAll(rest)
                 seen.left = try talker.receive(1)
                 seen.elapsed = ContinuousClock.now - start
-                try talker.socket.sendAll(rest)
                 seen.silentClosed = silent.isClosedByServer()
                 try talker.socket.sendAll(Array("/who\n".utf8))
                 seen.who = try talker.receive(1)

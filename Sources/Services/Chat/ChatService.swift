@@ -49,7 +49,17 @@ public final class ChatService: StreamService {
                 }
             }
             defer { member.outbox.finish() }
-            try await deliver(room.withLock { $0.join(id) })
+            // The member's own notice is queued under the room's lock: a line another
+            // member says once this one is in the room (on another reactor, maybe) is
+            // queued after it, so the member's first line is always its own `joined`.
+            let joined = room.withLock { room in
+                let deliveries = room.join(id)
+                for delivery in deliveries where delivery.recipient == id {
+                    _ = member.outbox.sendWithoutWaiting(delivery.line, size: ChatMember.size(of: delivery.line))
+                }
+                return deliveries.filter { $0.recipient != id }
+            }
+            try await deliver(joined)
             do {
                 for try await message in connection.messages(framing.makeDecoder()) {
                     let text = String(decoding: message, as: UTF8.self)
