@@ -17,7 +17,7 @@ extension IOResult: Equatable where Value: Equatable {}
 
 extension Result where Failure == Errno {
     /// Maps `EAGAIN`/`EWOULDBLOCK` to ``IOResult/wouldBlock`` and keeps other errors.
-    @inline(__always)
+    @inlinable @inline(__always)
     package var ioResult: Result<IOResult<Success>, Errno> {
         switch self {
         case .success(let value): return .success(.completed(value))

@@ -11,13 +11,15 @@
 package struct LockedValue<Value>: @unchecked Sendable {
     // @unchecked: `Value` is only reached inside `withLock`, with the mutex held, so
     // no two threads ever access it at once.
-    private final class Storage: ManagedBuffer<Value, pthread_mutex_t> {
+    @usableFromInline
+    final class Storage: ManagedBuffer<Value, pthread_mutex_t> {
         deinit {
             _ = withUnsafeMutablePointerToElements { pthread_mutex_destroy($0) }
         }
     }
 
-    private let storage: Storage
+    @usableFromInline
+    let storage: Storage
 
     package init(_ value: Value) {
         let buffer = Storage.create(minimumCapacity: 1) { _ in value }
@@ -29,7 +31,10 @@ package struct LockedValue<Value>: @unchecked Sendable {
     }
 
     /// Runs `body` with exclusive access to the value.
-    @inline(__always)
+    ///
+    /// Inlinable, so that every caller's use is specialised: a generic call across modules
+    /// looks up type metadata at run time, on every message of the reactor's hot path.
+    @inlinable @inline(__always)
     package func withLock<Result, Failure: Error>(
         _ body: (inout Value) throws(Failure) -> Result
     ) throws(Failure) -> Result {

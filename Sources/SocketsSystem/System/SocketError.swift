@@ -136,7 +136,7 @@ extension SocketError.Kind {
 
 extension Result where Failure == Errno {
     /// Turns the errno into a ``SocketError`` naming the operation and address.
-    @inline(__always)
+    @inlinable @inline(__always)
     package func get(_ operation: String, _ address: SocketAddress? = nil) throws(SocketError) -> Success {
         switch self {
         case .success(let value): return value

@@ -14,6 +14,7 @@ import SystemPackage
 package enum Syscall {
     /// Runs `call` until it stops failing with `EINTR`; maps -1 to the current errno.
     @inline(__always)
+    @inlinable
     package static func retrying<R: FixedWidthInteger>(
         _ retryOnInterrupt: Bool = true,
         _ call: () -> R
