@@ -43,6 +43,15 @@ public final class Reactor: TaskExecutor, Sendable {
     private let isShutdownable: Bool
     private let slab = LockedValue(RegistrationSlab())
     private let jobs = LockedValue(JobQueue())
+    /// Jobs enqueued by the loop thread itself — a task resumed by an event, on this
+    /// reactor, is queued here without the lock of ``jobs``.
+    ///
+    /// `nonisolated(unsafe)`: only the loop thread touches it (``enqueue(_:)`` checks
+    /// ``isCurrentThread``; ``runJobs(_:_:)``, ``run()`` and ``stop()`` are that thread),
+    /// so no two threads ever access it.
+    private nonisolated(unsafe) var localJobs = Deque<UnownedJob>(minimumCapacity: 256)
+    /// Set by ``stop()`` on the loop thread: its own jobs go to the global executor from then on.
+    private nonisolated(unsafe) var isLocallyStopped = false
     private let deadlines = LockedValue(DeadlineHeap())
     /// Scheduled deadlines not yet fired or cancelled. Kept outside the heap's lock so that
     /// finishing an operation takes no lock, and a loop iteration without live deadlines
@@ -142,6 +151,10 @@ public final class Reactor: TaskExecutor, Sendable {
     /// the reactor is shut down).
     public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
+        if isCurrentThread && !isLocallyStopped {
+            localJobs.append(job)
+            return
+        }
         let accepted = jobs.withLock { queue in
             guard !queue.isStopped else { return false }
             queue.jobs.append(job)
@@ -242,7 +255,7 @@ public final class Reactor: TaskExecutor, Sendable {
             // adds after this sees `polling` set and writes the eventfd.
             polling.store(true, ordering: .sequentiallyConsistent)
             var timeout = deadlines.withLock { $0.millisecondsUntilNext() }
-            if !jobs.withLock({ $0.jobs.isEmpty }) || stopRequested.load(ordering: .acquiring) { timeout = 0 }
+            if !localJobs.isEmpty || !jobs.withLock({ $0.jobs.isEmpty }) || stopRequested.load(ordering: .acquiring) { timeout = 0 }
             let count: Int
             switch Syscall.epollWait(epollDescriptor.raw, events, timeoutMilliseconds: timeout) {
             case .success(let eventCount):
@@ -287,12 +300,13 @@ public final class Reactor: TaskExecutor, Sendable {
         // The pending deadlines retain their registrations, which retain this reactor.
         deadlines.withLock { $0 = DeadlineHeap() }
         // After the waiters: the jobs that resuming them queued here are handed over too.
+        isLocallyStopped = true
         let leftover = jobs.withLock { queue in
             queue.isStopped = true
             defer { queue.jobs.removeAll() }
             return queue.jobs
         }
-        for job in leftover {
+        for job in localJobs + leftover {
             globalConcurrentExecutor.enqueue(ExecutorJob(job))
         }
         _ = wakeDescriptor.close { _ in }
@@ -303,11 +317,16 @@ public final class Reactor: TaskExecutor, Sendable {
     /// Runs the queued jobs, including ones they enqueue, up to a bound that keeps I/O fair.
     ///
     /// `batch` is an empty queue that keeps its storage: it is swapped with the shared
-    /// queue, so taking the jobs costs one lock and no allocation.
+    /// queue, so taking the jobs costs one lock and no allocation; the loop thread's own
+    /// jobs follow them.
     private func runJobs(_ executor: UnownedTaskExecutor, _ batch: inout Deque<UnownedJob>) {
         var budget = 4096
         while budget > 0 {
             jobs.withLock { swap(&batch, &$0.jobs) }
+            if !localJobs.isEmpty {
+                batch.append(contentsOf: localJobs)
+                localJobs.removeAll(keepingCapacity: true)
+            }
             if batch.isEmpty { return }
             budget -= batch.count
             while let job = batch.popFirst() {

@@ -68,6 +68,9 @@ package final class ReactorRegistration: Sendable {
 
     /// Suspends until an event for `direction` arrives after `sequence` was observed.
     ///
+    /// In a ``CancellationScope`` (a server's connection handler) the scope's handler ends
+    /// the wait on cancellation; elsewhere the wait installs its own.
+    ///
     /// - Throws: `SocketError.closed` if the socket is closed while waiting,
     ///   `SocketError.timedOut` at `deadline`, `CancellationError` if the task is cancelled.
     package func wait(
@@ -75,12 +78,27 @@ package final class ReactorRegistration: Sendable {
         deadline: ContinuousClock.Instant?, operation: String
     ) async throws {
         let id = nextWaiterID.add(1, ordering: .relaxed).newValue
+        if let scope = CancellationScope.covering {
+            try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
+                park(continuation, id: id, for: direction, after: sequence, deadline: deadline, operation: operation, scope: scope)
+            }
+        } else {
+            try await waitWithCancellationHandler(id: id, for: direction, after: sequence, deadline: deadline, operation: operation)
+        }
+    }
+
+    /// ``wait(for:after:deadline:operation:)`` outside a ``CancellationScope``.
+    @inline(never)
+    private func waitWithCancellationHandler(
+        id: UInt64, for direction: Direction, after sequence: UInt64,
+        deadline: ContinuousClock.Instant?, operation: String
+    ) async throws {
         try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
-                park(continuation, id: id, for: direction, after: sequence, deadline: deadline, operation: operation)
+                park(continuation, id: id, for: direction, after: sequence, deadline: deadline, operation: operation, scope: nil)
             }
         } onCancel: {
-            remove(id, direction)?.continuation.resume(throwing: CancellationError())
+            cancel(id, direction)
         }
     }
 
@@ -92,7 +110,7 @@ package final class ReactorRegistration: Sendable {
     @inline(never)
     private func park(
         _ continuation: UnsafeContinuation<Void, any Error>, id: UInt64, for direction: Direction,
-        after sequence: UInt64, deadline: ContinuousClock.Instant?, operation: String
+        after sequence: UInt64, deadline: ContinuousClock.Instant?, operation: String, scope: CancellationScope?
     ) {
         let timer = deadline.map { ReactorDeadline(at: $0, registration: self, waiterID: id, direction: direction) }
         enum Outcome { case parked, ready, closed, cancelled, expired }
@@ -112,7 +130,11 @@ package final class ReactorRegistration: Sendable {
             return .parked
         }
         switch outcome {
-        case .parked: break
+        case .parked:
+            // After parking, so that a cancellation racing with it finds the waiter.
+            if let scope, !scope.noteParked(self, id: id, direction: direction) {
+                cancel(id, direction)
+            }
         case .ready: continuation.resume()
         case .closed: continuation.resume(throwing: SocketError(.closed, operation: operation))
         case .cancelled: continuation.resume(throwing: CancellationError())
@@ -135,6 +157,11 @@ package final class ReactorRegistration: Sendable {
             waiter.deadline?.cancel()
             waiter.continuation.resume()
         }
+    }
+
+    /// Resumes waiter `id` with `CancellationError`, if it is still parked.
+    package func cancel(_ id: UInt64, _ direction: Direction) {
+        remove(id, direction)?.continuation.resume(throwing: CancellationError())
     }
 
     /// Resumes a waiter whose deadline passed with `timedOut`.

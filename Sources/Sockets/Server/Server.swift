@@ -186,7 +186,8 @@ public final class Server: Sendable {
     private func serve(_ state: ConnectionState, peer: SocketAddress) async {
         opened(peer)
         do {
-            try await handler(Connection(peer: peer, state: state))
+            // One cancellation handler for the connection's life, not one per read.
+            try await CancellationScope.run { try await handler(Connection(peer: peer, state: state)) }
         } catch {
             failed(error, peer: peer)
         }
