@@ -255,7 +255,9 @@ public final class Reactor: TaskExecutor, Sendable {
             // adds after this sees `polling` set and writes the eventfd.
             polling.store(true, ordering: .sequentiallyConsistent)
             var timeout = deadlines.withLock { $0.millisecondsUntilNext() }
-            if !localJobs.isEmpty || !jobs.withLock({ $0.jobs.isEmpty }) || stopRequested.load(ordering: .acquiring) { timeout = 0 }
+            if !localJobs.isEmpty || !jobs.withLock({ $0.jobs.isEmpty }) || stopRequested.load(ordering: .acquiring) {
+                timeout = 0
+            }
             let count: Int
             switch Syscall.epollWait(epollDescriptor.raw, events, timeoutMilliseconds: timeout) {
             case .success(let eventCount):

@@ -80,10 +80,12 @@ package final class ReactorRegistration: Sendable {
         let id = nextWaiterID.add(1, ordering: .relaxed).newValue
         if let scope = CancellationScope.covering {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
-                park(continuation, id: id, for: direction, after: sequence, deadline: deadline, operation: operation, scope: scope)
+                park(
+                    continuation, id: id, for: direction, after: sequence, deadline: deadline, operation: operation, scope: scope)
             }
         } else {
-            try await waitWithCancellationHandler(id: id, for: direction, after: sequence, deadline: deadline, operation: operation)
+            try await waitWithCancellationHandler(
+                id: id, for: direction, after: sequence, deadline: deadline, operation: operation)
         }
     }
 
@@ -147,16 +149,17 @@ package final class ReactorRegistration: Sendable {
         if ended { inputEnded.store(true, ordering: .releasing) }
         if readable { readSequence.add(1, ordering: .releasing) }
         if writable { writeSequence.add(1, ordering: .releasing) }
-        let woken = state.withLock { state in
-            var woken = WaiterList()
-            if readable { woken.take(from: &state.readers) }
-            if writable { woken.take(from: &state.writers) }
-            return woken
+        // Moved out whole (no per-waiter copy): usually one reader and no writer.
+        let (readers, writers) = state.withLock { state in
+            (readable ? state.readers.takeAll() : WaiterList(), writable ? state.writers.takeAll() : WaiterList())
         }
-        woken.forEach { waiter in
-            waiter.deadline?.cancel()
-            waiter.continuation.resume()
-        }
+        readers.forEach(Self.resume)
+        writers.forEach(Self.resume)
+    }
+
+    private static func resume(_ waiter: Waiter) {
+        waiter.deadline?.cancel()
+        waiter.continuation.resume()
     }
 
     /// Resumes waiter `id` with `CancellationError`, if it is still parked.
@@ -213,6 +216,13 @@ package struct WaiterList: Sendable {
         }
         guard let index = rest.firstIndex(where: { $0.id == id }) else { return nil }
         return rest.remove(at: index)
+    }
+
+    /// Returns the list and leaves this one empty.
+    package mutating func takeAll() -> WaiterList {
+        var taken = WaiterList()
+        swap(&taken, &self)
+        return taken
     }
 
     /// Moves every waiter of `other` into this list.

@@ -8,7 +8,8 @@ extension AsyncTests {
     /// must still end promptly on cancellation, and nothing outside the owner is covered.
     @Suite struct CancellationScopeTests {
         @Test func scope_CoversItsOwnTask_NotAChildTask_NorOneLeftAfterIt() async throws {
-            let (inScope, inChild, inLeftover) = try await CancellationScope.run { () async throws -> (Bool, Bool, Task<Bool, Never>) in
+            let (inScope, inChild, inLeftover) = try await CancellationScope.run {
+                () async throws -> (Bool, Bool, Task<Bool, Never>) in
                 async let child = CancellationScope.covering != nil
                 let leftover = Task { CancellationScope.covering != nil }
                 return (CancellationScope.covering != nil, await child, leftover)
