@@ -21,12 +21,17 @@ package final class ReactorRegistration: Sendable {
         let deadline: ReactorDeadline?
         /// The waiting call (`read`, `accept`, …), named in the error that ends the wait.
         let operation: String
+        /// Whether the owner's cancellation reaches it through ``cancelOwnerWaits()``
+        /// rather than a cancellation handler of its own.
+        let isOwned: Bool
     }
 
     private struct State: Sendable {
         var readers = WaiterList()
         var writers = WaiterList()
         var closed = false
+        /// Set by ``cancelOwnerWaits()``: the owner's waits end with `CancellationError`.
+        var ownerCancelled = false
     }
 
     package let reactor: Reactor
@@ -44,6 +49,11 @@ package final class ReactorRegistration: Sendable {
     /// an error: from then on a read never relies on ``drainedAtReadSequence``, because
     /// the end of stream it must still see will not raise another event.
     package let inputEnded = Atomic<Bool>(false)
+    /// The task that owns the socket (``claimOwnership()``), as `UnsafeCurrentTask.hashValue`,
+    /// or 0. Its waits install no cancellation handler — adding and removing one takes the
+    /// task's status lock on every wait, a tenth of a message's work — so whoever cancels the
+    /// owner must call ``cancelOwnerWaits()`` (a server does, for its connection tasks).
+    private let owner = Atomic<Int>(0)
     private let state = LockedValue(State())
     private let nextWaiterID = Atomic<UInt64>(0)
 
@@ -68,9 +78,6 @@ package final class ReactorRegistration: Sendable {
 
     /// Suspends until an event for `direction` arrives after `sequence` was observed.
     ///
-    /// In a ``CancellationScope`` (a server's connection handler) the scope's handler ends
-    /// the wait on cancellation; elsewhere the wait installs its own.
-    ///
     /// - Throws: `SocketError.closed` if the socket is closed while waiting,
     ///   `SocketError.timedOut` at `deadline`, `CancellationError` if the task is cancelled.
     package func wait(
@@ -78,10 +85,11 @@ package final class ReactorRegistration: Sendable {
         deadline: ContinuousClock.Instant?, operation: String
     ) async throws {
         let id = nextWaiterID.add(1, ordering: .relaxed).newValue
-        if let scope = CancellationScope.covering {
+        if isOwnedByCurrentTask {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
                 park(
-                    continuation, id: id, for: direction, after: sequence, deadline: deadline, operation: operation, scope: scope)
+                    continuation, id: id, for: direction, after: sequence, deadline: deadline, operation: operation,
+                    isOwned: true)
             }
         } else {
             try await waitWithCancellationHandler(
@@ -89,7 +97,7 @@ package final class ReactorRegistration: Sendable {
         }
     }
 
-    /// ``wait(for:after:deadline:operation:)`` outside a ``CancellationScope``.
+    /// ``wait(for:after:deadline:operation:)`` for a task other than the owner.
     @inline(never)
     private func waitWithCancellationHandler(
         id: UInt64, for direction: Direction, after sequence: UInt64,
@@ -97,11 +105,46 @@ package final class ReactorRegistration: Sendable {
     ) async throws {
         try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
-                park(continuation, id: id, for: direction, after: sequence, deadline: deadline, operation: operation, scope: nil)
+                park(
+                    continuation, id: id, for: direction, after: sequence, deadline: deadline, operation: operation,
+                    isOwned: false)
             }
         } onCancel: {
             cancel(id, direction)
         }
+    }
+
+    // MARK: Ownership
+
+    /// Makes the calling task the owner until ``releaseOwnership()``: its waits rely on
+    /// ``cancelOwnerWaits()`` instead of a cancellation handler each.
+    package func claimOwnership() {
+        owner.store(withUnsafeCurrentTask { $0?.hashValue } ?? 0, ordering: .relaxed)
+    }
+
+    /// Ends the ownership; call from the owner before it ends, so that no later task at
+    /// the same address is taken for it.
+    package func releaseOwnership() {
+        owner.store(0, ordering: .relaxed)
+    }
+
+    /// Ends the owner's parked waits, and every later one, with `CancellationError`: the
+    /// owner is being cancelled.
+    package func cancelOwnerWaits() {
+        let woken = state.withLock { state in
+            state.ownerCancelled = true
+            return state.readers.takeOwned() + state.writers.takeOwned()
+        }
+        for waiter in woken {
+            waiter.deadline?.cancel()
+            waiter.continuation.resume(throwing: CancellationError())
+        }
+    }
+
+    @inline(__always)
+    private var isOwnedByCurrentTask: Bool {
+        let owner = owner.load(ordering: .relaxed)
+        return owner != 0 && withUnsafeCurrentTask { $0?.hashValue } == owner
     }
 
     /// Parks `continuation` as waiter `id`, or resumes it at once when the wait is already
@@ -112,16 +155,17 @@ package final class ReactorRegistration: Sendable {
     @inline(never)
     private func park(
         _ continuation: UnsafeContinuation<Void, any Error>, id: UInt64, for direction: Direction,
-        after sequence: UInt64, deadline: ContinuousClock.Instant?, operation: String, scope: CancellationScope?
+        after sequence: UInt64, deadline: ContinuousClock.Instant?, operation: String, isOwned: Bool
     ) {
         let timer = deadline.map { ReactorDeadline(at: $0, registration: self, waiterID: id, direction: direction) }
         enum Outcome { case parked, ready, closed, cancelled, expired }
         let outcome: Outcome = state.withLock { state in
             if state.closed { return .closed }
             if self.sequence(direction) != sequence { return .ready }
-            if Task.isCancelled { return .cancelled }
+            if Task.isCancelled || (isOwned && state.ownerCancelled) { return .cancelled }
             if let deadline, deadline <= .now { return .expired }
-            let waiter = Waiter(id: id, continuation: continuation, deadline: timer, operation: operation)
+            let waiter = Waiter(
+                id: id, continuation: continuation, deadline: timer, operation: operation, isOwned: isOwned)
             switch direction {
             case .read: state.readers.append(waiter)
             case .write: state.writers.append(waiter)
@@ -132,11 +176,7 @@ package final class ReactorRegistration: Sendable {
             return .parked
         }
         switch outcome {
-        case .parked:
-            // After parking, so that a cancellation racing with it finds the waiter.
-            if let scope, !scope.noteParked(self, id: id, direction: direction) {
-                cancel(id, direction)
-            }
+        case .parked: break
         case .ready: continuation.resume()
         case .closed: continuation.resume(throwing: SocketError(.closed, operation: operation))
         case .cancelled: continuation.resume(throwing: CancellationError())
@@ -223,6 +263,17 @@ package struct WaiterList: Sendable {
         var taken = WaiterList()
         swap(&taken, &self)
         return taken
+    }
+
+    /// Removes and returns the owner's waiters (see ``ReactorRegistration/cancelOwnerWaits()``).
+    package mutating func takeOwned() -> [ReactorRegistration.Waiter] {
+        var owned: [ReactorRegistration.Waiter] = []
+        var others = WaiterList()
+        takeAll().forEach { waiter in
+            if waiter.isOwned { owned.append(waiter) } else { others.append(waiter) }
+        }
+        self = others
+        return owned
     }
 
     /// Moves every waiter of `other` into this list.

@@ -101,6 +101,9 @@ public final class Server: Sendable {
             }
         } onCancel: {
             shutdown()
+            // The handlers' waits on their own sockets have no cancellation handlers
+            // (see `serve`): end them here.
+            for state in openConnections() { state.socket.cancelOwnerWaits() }
         }
     }
 
@@ -184,18 +187,20 @@ public final class Server: Sendable {
     /// functions of their own, so that this frame, which every parked connection keeps,
     /// holds only the connection.
     private func serve(_ state: ConnectionState, peer: SocketAddress) async {
-        opened(peer)
+        opened(state, peer: peer)
         do {
-            // One cancellation handler for the connection's life, not one per read.
-            try await CancellationScope.run { try await handler(Connection(peer: peer, state: state)) }
+            try await handler(Connection(peer: peer, state: state))
         } catch {
             failed(error, peer: peer)
         }
         closed(state, peer: peer)
     }
 
+    /// The handler's task owns its socket: its waits there install no cancellation handler
+    /// each; the server ends them when it cancels the handlers (`run`, `closeRemaining`).
     @inline(never)
-    private func opened(_ peer: SocketAddress) {
+    private func opened(_ state: ConnectionState, peer: SocketAddress) {
+        state.socket.claimOwnership()
         logger.info("connection opened", metadata: ["peer": "\(peer)"])
     }
 
@@ -226,6 +231,7 @@ public final class Server: Sendable {
         }
         group.cancelAll()
         for state in openConnections() {
+            state.socket.cancelOwnerWaits()
             state.socket.close()
         }
     }

@@ -68,3 +68,27 @@ extension Socket {
         }
     }
 }
+
+extension Socket {
+    /// Makes the calling task the socket's owner: its waits on the socket install no
+    /// cancellation handler each (the per-wait cost of one is a tenth of a message's work),
+    /// so whoever cancels it must call ``cancelOwnerWaits()``. A server does, for each
+    /// connection's handler. Registers the socket with the caller's reactor if it is not yet.
+    package func claimOwnership() {
+        guard descriptor.acquire() else { return }
+        defer { descriptor.release() }
+        try? registration().claimOwnership()
+    }
+
+    /// Ends the owner's waits on the socket, now and later, with `CancellationError`.
+    package func cancelOwnerWaits() {
+        let registration = reactorState.withLock { state -> ReactorRegistration? in
+            switch state {
+            case .unregistered: return nil
+            case .registered(let registration): return registration
+            case .closed(let registration): return registration
+            }
+        }
+        registration?.cancelOwnerWaits()
+    }
+}
