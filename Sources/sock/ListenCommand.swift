@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import Sockets
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
+
+/// `sock listen ADDR`: netcat's `-l` (SPEC §5). One connection wired to stdin and
+/// stdout, or one after another (`-k`), or a program per connection (`--exec`).
+struct ListenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "listen",
+        abstract: "Accept a connection and wire it to stdin and stdout, like nc -l.",
+        discussion: """
+            Prints 'listening on ADDR' on stderr; stdout carries only what the peer sends. \
+            At the end of stdin the connection is half-closed; when the peer ends it, sock \
+            exits 0 (with -k it accepts the next one). --exec runs the program for each \
+            connection, the socket as its stdin and stdout, without a shell (with -k \
+            concurrently, one process per connection); --exec takes the rest of the line. \
+            With --udp each datagram from the first peer is printed as a line, and each \
+            stdin line is sent back to that peer as one datagram.
+            """
+    )
+
+    @Argument(help: "Where to listen: HOST:PORT, [IPV6]:PORT or unix:PATH (port 0: a free port).")
+    var address: String
+
+    @Flag(name: [.customShort("k"), .customLong("keep-listening")], help: "Accept connections one after another.")
+    var keepListening = false
+
+    @OptionGroup var transport: DatagramFlag
+
+    @Option(
+        name: .customLong("exec"), parsing: .remaining,
+        help: ArgumentHelp("Run PROGRAM ARGS... for each connection (no shell); must come last.", valueName: "program"))
+    var execute: [String] = []
+
+    func validate() throws {
+        if transport.udp && !execute.isEmpty { throw ValidationError("--exec is for streams; with --udp there is no connection") }
+        if transport.udp && keepListening { throw ValidationError("-k is for streams; with --udp there is no connection") }
+    }
+
+    func run() async throws {
+        // A stdout or a connection that goes away is an error to report, not a signal to die of.
+        signal(SIGPIPE, SIG_IGN)
+        if transport.udp {
+            try await DatagramListener(address: address).run()
+            return
+        }
+        if case .unix(let path) = SocketAddress(address) { try UnixSocketFile.prepare(path, type: .stream) }
+        let listener = try Socket.listen(on: address)
+        defer { listener.close() }
+        writeStandardError("listening on \(try listener.localAddress())\n")
+        if let program = execute.first {
+            try await servePrograms(listener, ConnectionProgram(executable: program, arguments: Array(execute.dropFirst())))
+        } else {
+            try await serveStandardStreams(listener)
+        }
+    }
+
+    /// Wires each connection in turn to stdin and stdout; without `-k`, only the first.
+    private func serveStandardStreams(_ listener: Socket) async throws {
+        let pump = StandardInputPump()
+        repeat {
+            let (connection, peer) = try await listener.accept()
+            pump.attach(connection)
+            defer {
+                pump.detach(connection)
+                connection.close()
+            }
+            do {
+                try await Self.copyToStandardOutput(from: connection)
+            } catch let error as SocketError where keepListening {
+                writeStandardError("sock: \(peer): \(error)\n")
+            }
+        } while keepListening
+    }
+
+    /// Runs the program for each connection; with `-k` concurrently, one process each.
+    private func servePrograms(_ listener: Socket, _ program: ConnectionProgram) async throws {
+        guard keepListening else {
+            let (connection, _) = try await listener.accept()
+            _ = try await program.run(on: connection)
+            return
+        }
+        try await withThrowingDiscardingTaskGroup { group in
+            while true {
+                let (connection, peer) = try await listener.accept()
+                group.addTask {
+                    do {
+                        _ = try await program.run(on: connection)
+                    } catch {
+                        writeStandardError("sock: \(peer): \(error)\n")
+                    }
+                }
+            }
+        }
+    }
+
+    /// Copies what arrives on `connection` to stdout until the peer ends its side.
+    static func copyToStandardOutput(from connection: Socket) async throws {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 1)
+        defer { buffer.deallocate() }
+        while case let count = try await connection.read(into: buffer), count > 0 {
+            try writeStandardOutput(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+        }
+    }
+}
