@@ -50,7 +50,13 @@ extension E2ESuite {
                     "--read-only",
                 ]
             ),
-            ("connect", ["<address>", "--udp", "--framing", "--wait"]),
+            (
+                "connect",
+                [
+                    "<address>", "--udp", "--framing", "--wait", "-v", "--verbose", "-w", "--timeout", "--source", "-4", "-6",
+                    "--hex", "--crlf",
+                ]
+            ),
             ("chat", ["<address>", "--name"]),
             ("exec", ["<address>", "<command>", "--token-file"]),
             ("put", ["<address>", "<file>", "--as", "--quiet"]),
