@@ -12,6 +12,16 @@ struct ConnectCommand: ParsableCommand {
             raw copies bytes both ways; line, length and seed send each stdin line as one \
             message and print each message received on its own line. With --udp each \
             stdin line is one datagram.
+
+            Examples:
+                # like nc
+                echo hello | sock connect 127.0.0.1:9999
+                # one message per line
+                printf 'a\\nb\\n' | sock connect '[::1]:7000' --framing line
+                # service name, CRLF, TCP_INFO
+                sock connect example.org:http --crlf -v -w 5
+                # one datagram per line
+                sock connect 127.0.0.1:9999 --udp --wait 0.5 < lines.txt
             """
     )
 

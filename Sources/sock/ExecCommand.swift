@@ -16,6 +16,9 @@ struct ExecCommand: ParsableCommand {
             on either side). Exits with the program's exit code; when it did not run, \
             prints why (`sock: not allowed: rm`) and exits 126 (not allowed, bad token), \
             127 (no such program) or 124 (timed out).
+
+            Examples:
+                sock exec 127.0.0.1:9999 --token-file ~/.sock-token -- ls -l /tmp
             """
     )
 

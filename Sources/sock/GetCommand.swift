@@ -12,7 +12,14 @@ struct GetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "get",
         abstract: "Fetch a file from a files server (sock serve files).",
-        discussion: "-o - writes to standard output (the checksum is still checked, at the end)."
+        discussion: """
+            -o - writes to standard output (the checksum is still checked, at the end).
+
+            Examples:
+                sock get 127.0.0.1:9999 report.pdf -o copy.pdf
+                # to stdout
+                sock get unix:/tmp/files.sock notes.txt -o - | less
+            """
     )
 
     @OptionGroup var server: ClientOptions

@@ -10,7 +10,11 @@ import Services
 struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ls",
-        abstract: "List the files on a files server (sock serve files)."
+        abstract: "List the files on a files server (sock serve files).",
+        discussion: """
+            Examples:
+                sock ls 127.0.0.1:9999
+            """
     )
 
     @OptionGroup var server: ClientOptions

@@ -20,6 +20,15 @@ struct ListenCommand: AsyncParsableCommand {
             concurrently, one process per connection); --exec takes the rest of the line. \
             With --udp each datagram from the first peer is printed as a line, and each \
             stdin line is sent back to that peer as one datagram.
+
+            Examples:
+                # one connection, then exit
+                sock listen 127.0.0.1:7000 > received.bin
+                # one connection after another
+                sock listen 0.0.0.0:7000 -k
+                # a cat per connection
+                sock listen 127.0.0.1:7000 -k --exec cat -n
+                sock listen 127.0.0.1:7000 --udp
             """
     )
 
@@ -51,6 +60,8 @@ struct ListenCommand: AsyncParsableCommand {
         if case .unix(let path) = SocketAddress(address) { try UnixSocketFile.prepare(path, type: .stream) }
         let listener = try Socket.listen(on: address)
         defer { listener.close() }
+        let socketFile = address.hasPrefix("unix:") ? UnixSocketFile(boundAt: String(address.dropFirst(5))) : nil
+        defer { socketFile?.remove() }
         writeStandardError("listening on \(try listener.localAddress())\n")
         if let program = execute.first {
             try await servePrograms(listener, ConnectionProgram(executable: program, arguments: Array(execute.dropFirst())))

@@ -11,6 +11,10 @@ struct ProbeCommand: AsyncParsableCommand {
             Prints one line per port, in port order: PORT open (it accepted), PORT closed \
             (refused) or PORT filtered (no answer within the timeout, or unreachable). \
             Ports are tried concurrently. Exits 0 if any port is open, 1 otherwise.
+
+            Examples:
+                sock probe 127.0.0.1 22,80,8000-8010
+                sock probe example.org http,https -w 1
             """
     )
 

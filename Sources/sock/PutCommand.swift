@@ -7,7 +7,13 @@ struct PutCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "put",
         abstract: "Store a file on a files server (sock serve files).",
-        discussion: "The server keeps it only when all of it arrived and its SHA-256 matches."
+        discussion: """
+            The server keeps it only when all of it arrived and its SHA-256 matches.
+
+            Examples:
+                sock put 127.0.0.1:9999 report.pdf
+                sock put unix:/tmp/files.sock draft.txt --as final.txt
+            """
     )
 
     @OptionGroup var server: ClientOptions

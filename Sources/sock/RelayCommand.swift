@@ -20,6 +20,12 @@ struct RelayCommand: AsyncParsableCommand {
             A target that cannot be reached closes that client's connection. Logs each \
             connection on stderr, with the bytes each way when it closes. Runs until \
             SIGINT or SIGTERM.
+
+            Examples:
+                # forward port 8080
+                sock relay 127.0.0.1:8080 example.org:http
+                sock relay unix:/tmp/db.sock 127.0.0.1:5432
+                sock relay 127.0.0.1:5353 127.0.0.53:domain --udp
             """
     )
 

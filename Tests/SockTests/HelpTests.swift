@@ -79,6 +79,22 @@ extension E2ESuite {
             #expect(screen.allNames == Set(names), "\(screen.text)")
         }
 
+        @Test(arguments: [
+            "serve", "connect", "chat", "exec", "put", "get", "ls", "bench", "resolve", "probe", "listen", "relay",
+        ])
+        func help_ShowsExamples_ForEachSubcommand(_ subcommand: String) throws {
+            let screen = try Self.help([subcommand])
+            let lines = screen.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            let start = try #require(lines.firstIndex(of: "Examples:"), "\(screen.text)")
+            let examples = lines[(start + 1)...].prefix { $0.hasPrefix("    ") }
+            let commands = examples.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.hasPrefix("#") }
+            #expect(!commands.isEmpty, "\(screen.text)")
+            for command in commands {
+                #expect(command.contains("sock \(subcommand) "), "\(command)")
+                #expect(command.count <= 76, "wrapped at 80 columns: \(command)")
+            }
+        }
+
         @Test func serveHelp_DescribesEachServiceOnce_AndGroupsExecAndFilesOptions() throws {
             let screen = try Self.help(["serve"])
             let lines = screen.text.split(separator: "\n").map(String.init)

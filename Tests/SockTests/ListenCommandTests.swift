@@ -41,6 +41,22 @@ extension E2ESuite {
             #expect(listener.child.standardOutput.text == "after the half-close")
         }
 
+        @Test func listen_WorksOnAUnixSocket_AndRemovesItsFileAtTheEnd() throws {
+            let temporary = try TemporaryDirectory("sock-listen")
+            defer { temporary.remove() }
+            let path = "\(temporary.path)/l.sock"
+            let listener = try E2EListener(["listen", "unix:\(path)"], input: [])
+            defer { listener.stop(SIGKILL) }
+            #expect(listener.address == "unix:\(path)")
+            let client = try E2EClient(listener.address, framing: .raw)
+
+            try client.sendRaw(E2E.bytes("over unix"))
+            try client.finishSending()
+            #expect(listener.child.waitForExit() == 0, "stderr: \(listener.child.standardError.text)")
+            #expect(listener.child.standardOutput.text == "over unix")
+            #expect(!FileManager.default.fileExists(atPath: path))
+        }
+
         @Test func listenKeep_ServesClientsOneAfterAnother() throws {
             let listener = try E2EListener(["listen", "127.0.0.1:0", "-k"], keepingStandardInputOpen: true)
             defer { listener.stop(SIGKILL) }
