@@ -36,11 +36,13 @@ struct ConnectCommand: ParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
+    @OptionGroup var bytes: ByteOptions
+
     /// The framing given; raw without `--framing`.
     private var framing: Framing { framingOption.framing(default: .raw) }
 
     func validate() throws {
-        if connection.crlf && (transport.udp || ![.raw, .line].contains(framing)) {
+        if bytes.crlf && (transport.udp || ![.raw, .line].contains(framing)) {
             throw ValidationError("--crlf is for streams in raw or line framing")
         }
     }
@@ -61,11 +63,11 @@ struct ConnectCommand: ParsableCommand {
     /// the kernel told us (end of stream, a reset, a failed send or half-close):
     /// `sock: ADDR: the server closed the connection`, exit 1.
     private func runStream() throws {
-        let trace = connection.makeTrace()
+        let trace = connection.makeTrace(bytes)
         let socket = try connection.connect(to: server.address, trace: trace)
         defer { trace.closing(socket) }
         let framing = self.framing
-        let crlf = connection.crlf
+        let crlf = bytes.crlf
         let sender = InputSender.start(to: socket) { sender in
             try Self.copyStandardInput(to: sender, framing: framing, crlf: crlf, trace: trace)
         }
@@ -184,7 +186,7 @@ struct ConnectCommand: ParsableCommand {
     }
 
     private func runDatagrams() throws {
-        let trace = connection.makeTrace()
+        let trace = connection.makeTrace(bytes)
         let socket = try connection.connect(to: server.address, type: .datagram, trace: trace)
         defer { trace.closing(socket) }
         let done = Thread {

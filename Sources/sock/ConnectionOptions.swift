@@ -3,7 +3,8 @@ import Foundation
 import Sockets
 
 /// The options client commands share (SPEC §5), netcat's everyday switches: `-v`,
-/// `-w`, `--source`, `-4`/`-6`, `--hex`, `--crlf`.
+/// `-w`, `--source`, `-4`/`-6` (with ``ByteOptions``' `--hex` and `--crlf` where the
+/// client's bytes are a plain stream).
 struct ConnectionOptions: ParsableArguments {
     @Flag(
         name: [.customShort("v"), .long],
@@ -24,12 +25,6 @@ struct ConnectionOptions: ParsableArguments {
     @Flag(name: .customShort("6"), help: "Use IPv6 addresses only.")
     var ipv6Only = false
 
-    @Flag(help: "Hex dump of both directions on stderr ('>' sent, '<' received).")
-    var hex = false
-
-    @Flag(help: "Send each line end as CRLF.")
-    var crlf = false
-
     func validate() throws {
         if ipv4Only && ipv6Only { throw ValidationError("-4 and -6 exclude each other") }
         if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be positive") }
@@ -41,15 +36,20 @@ struct ConnectionOptions: ParsableArguments {
     /// `-w` as a duration; nil without it.
     var timeoutDuration: Duration? { timeout.map { .milliseconds(Int64($0 * 1000)) } }
 
-    /// A trace of the connection for `-v` and `--hex`.
-    func makeTrace() -> ConnectionTrace { ConnectionTrace(verbose: verbose, hex: hex) }
+    /// A trace of the connection for `-v` and, if given, `--hex`.
+    ///
+    /// - Parameter bytes: The client's `--hex` and `--crlf`; nil for a client whose
+    ///   protocol has none (its bytes are then neither dumped nor counted).
+    func makeTrace(_ bytes: ByteOptions? = nil) -> ConnectionTrace {
+        ConnectionTrace(verbose: verbose, hex: bytes?.hex ?? false, countsBytes: bytes != nil)
+    }
 
     /// Connects a socket of `type` to `address` as the options say: addresses of the
     /// family asked, bound to `--source` first, within `-w` (which stays set on the
     /// socket, for every later call); `-v` reports on `trace`.
     ///
     /// - Throws: ``SocketError`` (the first attempt's when every address fails).
-    func connect(to address: String, type: SocketType = .stream, trace: ConnectionTrace) throws -> Socket {
+    func connect(to address: String, type: SocketType = .stream, trace: ConnectionTrace) throws(SocketError) -> Socket {
         var targets = try Resolver.resolve(address, type: type, family: family)
         trace.resolved(address, to: targets)
         let local = try sourceAddress(type: type)
@@ -81,7 +81,7 @@ struct ConnectionOptions: ParsableArguments {
     }
 
     /// `--source` resolved for binding; nil without it. `HOST` alone means any port.
-    private func sourceAddress(type: SocketType) throws -> SocketAddress? {
+    private func sourceAddress(type: SocketType) throws(SocketError) -> SocketAddress? {
         guard let source else { return nil }
         let bare = source.trimmingCharacters(in: ["[", "]"])
         let text =

@@ -24,6 +24,8 @@ struct ExecCommand: ParsableCommand {
 
     @OptionGroup var server: ClientOptions
 
+    @OptionGroup var connection: ConnectionOptions
+
     @OptionGroup var tokenFile: TokenFileOption
 
     @Argument(parsing: .postTerminator, help: "The program and its arguments, after --.")
@@ -37,7 +39,7 @@ struct ExecCommand: ParsableCommand {
 
     func run() throws {
         let token = try tokenFile.token()
-        let client = try JSONHeaderClient(connectingTo: server.address, speaking: "exec")
+        let client = try JSONHeaderClient(connectingTo: server.address, speaking: "exec", options: connection)
         try client.send(header: ExecRequest(argv: command, token: token))
         let (response, bodyLength) = try client.receiveHeader(ExecResponse.self)
         guard response.standardOutputCount >= 0, response.standardErrorCount >= 0,

@@ -24,6 +24,8 @@ struct GetCommand: ParsableCommand {
 
     @OptionGroup var server: ClientOptions
 
+    @OptionGroup var connection: ConnectionOptions
+
     @Argument(help: "The file's name on the server.")
     var name: String
 
@@ -36,7 +38,7 @@ struct GetCommand: ParsableCommand {
     @OptionGroup var progressFlag: ProgressFlag
 
     func run() throws {
-        let client = try JSONHeaderClient(connectingTo: server.address, speaking: "files")
+        let client = try JSONHeaderClient(connectingTo: server.address, speaking: "files", options: connection)
         try client.send(header: FilesRequest(op: "get", name: name))
         let (response, bodyLength) = try client.receiveHeader(FilesResponse.self)
         guard response.ok else { throw CommandFailure(response.error ?? "refused") }

@@ -19,8 +19,10 @@ struct ListCommand: ParsableCommand {
 
     @OptionGroup var server: ClientOptions
 
+    @OptionGroup var connection: ConnectionOptions
+
     func run() throws {
-        let client = try JSONHeaderClient(connectingTo: server.address, speaking: "files")
+        let client = try JSONHeaderClient(connectingTo: server.address, speaking: "files", options: connection)
         try client.send(header: FilesRequest(op: "list"))
         let (response, _) = try client.receiveHeader(FilesResponse.self)
         guard response.ok else { throw CommandFailure(response.error ?? "refused") }

@@ -18,6 +18,8 @@ struct PutCommand: ParsableCommand {
 
     @OptionGroup var server: ClientOptions
 
+    @OptionGroup var connection: ConnectionOptions
+
     @Argument(help: "The local file to send.")
     var file: String
 
@@ -34,7 +36,7 @@ struct PutCommand: ParsableCommand {
         let size = try local.regularFileSize()
         let digest = try Self.digest(of: local, size: size)
 
-        let client = try JSONHeaderClient(connectingTo: server.address, speaking: "files")
+        let client = try JSONHeaderClient(connectingTo: server.address, speaking: "files", options: connection)
         try client.send(header: FilesRequest(op: "put", name: name, size: size, sha256: digest))
         var progress = ProgressBar(label: name, total: size, quiet: progressFlag.quiet)
         defer { progress.finish() }

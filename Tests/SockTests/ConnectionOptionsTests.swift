@@ -123,10 +123,45 @@ extension E2ESuite {
             #expect(result.standardError.contains("127.0.0.1:7"), "\(result.standardError)")
         }
 
+        @Test func verbose_ShowsTheConnectionAndItsTCPInfo_ForTheFilesClients() throws {
+            let temporary = try TemporaryDirectory("sock-options")
+            defer { temporary.remove() }
+            let server = try E2EServer.serve("files", ["--root", temporary.path])
+            defer { server.stop() }
+
+            let result = try E2ERun.sock(["ls", server.address, "-v"])
+            #expect(result.status == 0, "stderr: \(result.standardError)")
+            let lines = result.errorLines
+            #expect(lines.count == 2, "\(lines)")
+            #expect(lines.first?.hasPrefix("sock: connected peer=\(server.address) local=127.0.0.1:") == true, "\(lines)")
+            let closing = try #require(lines.last)
+            #expect(closing.wholeMatch(of: /sock: closing state=[A-Z0-9-]+ rtt=\d+\.\d{3}ms .*/) != nil, "\(closing)")
+        }
+
+        @Test(arguments: [["ls"], ["get", "name", "--quiet"], ["put", "FILE", "--quiet"]])
+        func timeout_EndsTheFilesClients_WhenTheServerStaysSilent(_ command: [String]) throws {
+            let (listener, address) = try Self.recordingListener()
+            defer { listener.close() }
+            let temporary = try TemporaryDirectory("sock-options")
+            defer { temporary.remove() }
+            let file = "\(temporary.path)/small.txt"
+            try Data("small".utf8).write(to: URL(fileURLWithPath: file))
+
+            let arguments = [command[0], address] + command.dropFirst().map { $0 == "FILE" ? file : $0 } + ["-w", "0.3"]
+            let result = try E2ERun.sock(arguments)
+            #expect(result.status == 1)
+            #expect(result.errorLines.count == 1, "\(result.standardError)")
+            #expect(result.standardError.contains("timed out"), "\(result.standardError)")
+        }
+
         @Test func family_KeepsToIPv4OrIPv6() throws {
             let result = try E2ERun.sock(["connect", "127.0.0.1:9", "-6"], input: "")
             #expect(result.status == 1)
             #expect(result.errorLines == ["sock: getaddrinfo: 127.0.0.1:9: not an inet6 address"])
+
+            let exec = try E2ERun.sock(["exec", "127.0.0.1:9", "-6", "--", "true"])
+            #expect(exec.status == 1)
+            #expect(exec.errorLines == ["sock: getaddrinfo: 127.0.0.1:9: not an inet6 address"])
 
             let both = try E2ERun.sock(["connect", "127.0.0.1:9", "-4", "-6"], input: "")
             #expect(both.status != 0)

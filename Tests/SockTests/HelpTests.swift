@@ -35,6 +35,9 @@ extension E2ESuite {
             var allNames: Set<String> { Set(sections.values.joined()) }
         }
 
+        /// ConnectionOptions: `-v`, `-w`, `--source`, `-4`, `-6`.
+        private static let connectionOptions = ["-v", "--verbose", "-w", "--timeout", "--source", "-4", "-6"]
+
         private static func help(_ arguments: [String]) throws -> HelpScreen {
             let result = try E2ERun.sock(arguments + ["--help"])
             #expect(result.status == 0, "stderr: \(result.standardError)")
@@ -53,15 +56,14 @@ extension E2ESuite {
             (
                 "connect",
                 [
-                    "<address>", "--udp", "--framing", "--wait", "-v", "--verbose", "-w", "--timeout", "--source", "-4", "-6",
-                    "--hex", "--crlf",
-                ]
+                    "<address>", "--udp", "--framing", "--wait", "--hex", "--crlf",
+                ] + Self.connectionOptions
             ),
             ("chat", ["<address>", "--name"]),
-            ("exec", ["<address>", "<command>", "--token-file"]),
-            ("put", ["<address>", "<file>", "--as", "--quiet"]),
-            ("get", ["<address>", "<name>", "-o", "--quiet"]),
-            ("ls", ["<address>"]),
+            ("exec", ["<address>", "<command>", "--token-file"] + Self.connectionOptions),
+            ("put", ["<address>", "<file>", "--as", "--quiet"] + Self.connectionOptions),
+            ("get", ["<address>", "<name>", "-o", "--quiet"] + Self.connectionOptions),
+            ("ls", ["<address>"] + Self.connectionOptions),
             (
                 "bench",
                 [
