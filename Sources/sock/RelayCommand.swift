@@ -37,10 +37,17 @@ struct RelayCommand: AsyncParsableCommand {
 
     @OptionGroup var transport: DatagramFlag
 
+    @Option(name: .customLong("connect-timeout"), help: "Seconds to wait for the target to accept a connection.")
+    var connectTimeout: Double = 10
+
     @Flag(help: "Do not log connections.")
     var quiet = false
 
     @OptionGroup var threads: ThreadsOption
+
+    func validate() throws {
+        guard connectTimeout > 0 else { throw ValidationError("--connect-timeout must be positive") }
+    }
 
     func run() async throws {
         signal(SIGPIPE, SIG_IGN)
@@ -64,8 +71,9 @@ struct RelayCommand: AsyncParsableCommand {
             let server = Server(
                 listeners: [listener], configuration: ServerConfiguration(idleTimeout: nil), logger: logger,
                 reactors: try threads.makeReactors()
-            ) { [target] connection in
-                try await Self.relay(connection, to: targets, named: target, logger: logger)
+            ) { [target, connectTimeout] connection in
+                let limit = Duration.milliseconds(Int64(connectTimeout * 1000))
+                try await Self.relay(connection, to: targets, named: target, within: limit, logger: logger)
             }
             service = GracefulService(server)
         }
@@ -76,16 +84,17 @@ struct RelayCommand: AsyncParsableCommand {
         try await shutdownSignals.run(ServiceGroup(services: [service], logger: logger))
     }
 
-    /// Connects to the first of `targets` that accepts and splices it with `connection`;
-    /// logs the bytes each way when both streams have ended. A target that cannot be
-    /// reached is logged, and the client's connection closed.
+    /// Connects to the first of `targets` that accepts within `limit` and splices it with
+    /// `connection`; logs the bytes each way when both streams have ended. A target that
+    /// cannot be reached is logged, and the client's connection closed.
     private static func relay(
-        _ connection: Connection, to targets: [SocketAddress], named name: String, logger: Logger
+        _ connection: Connection, to targets: [SocketAddress], named name: String, within limit: Duration,
+        logger: Logger
     ) async throws {
         var metadata: Logger.Metadata = ["peer": "\(connection.peer)", "target": "\(name)"]
         let upstream: Socket
         do {
-            upstream = try await connect(to: targets)
+            upstream = try await connect(to: targets, deadline: .now + limit)
         } catch {
             metadata["error"] = "\(error)"
             logger.warning("target unreachable, closing the client", metadata: metadata)
@@ -106,13 +115,14 @@ struct RelayCommand: AsyncParsableCommand {
         logger.log(level: level, "relay ended", metadata: metadata)
     }
 
-    /// A stream connected to the first of `targets` that accepts; the first error if none does.
-    private static func connect(to targets: [SocketAddress]) async throws -> Socket {
+    /// A stream connected to the first of `targets` that accepts by `deadline`; the first
+    /// error if none does.
+    private static func connect(to targets: [SocketAddress], deadline: ContinuousClock.Instant) async throws -> Socket {
         var firstError: (any Error)?
         for target in targets {
             let socket = try Socket(target.family, .stream)
             do {
-                try await socket.connect(to: target)
+                try await socket.connect(to: target, deadline: deadline)
                 return socket
             } catch {
                 socket.close()

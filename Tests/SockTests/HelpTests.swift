@@ -74,7 +74,7 @@ extension E2ESuite {
             ("resolve", ["<host>", "<port>"]),
             ("probe", ["<host>", "<ports>", "-w", "--timeout"]),
             ("listen", ["<address>", "-k", "--keep-listening", "--udp", "--exec"]),
-            ("relay", ["<listen>", "<target>", "--udp", "--quiet", "--threads"]),
+            ("relay", ["<listen>", "<target>", "--udp", "--connect-timeout", "--quiet", "--threads"]),
         ])
         func help_ListsEveryOptionAndArgument_ForEachSubcommand(_ subcommand: String, _ names: [String]) throws {
             let screen = try Self.help([subcommand])

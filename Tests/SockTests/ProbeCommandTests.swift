@@ -31,21 +31,9 @@ extension E2ESuite {
         }
 
         @Test func probe_SaysFiltered_WhenNoAnswerArrivesWithinTheTimeout() throws {
-            // A full accept queue makes the kernel drop new SYNs: the handshake gets no answer.
-            let listener = try Socket.listen(on: "127.0.0.1:0", backlog: 0)
-            defer { listener.close() }
-            let address = try listener.localAddress()
-            var queued: [Socket] = []
-            defer { for socket in queued { socket.close() } }
-            var full = false
-            for _ in 0..<16 where !full {
-                do {
-                    queued.append(try Socket.connect(to: [address], timeout: .milliseconds(300)))
-                } catch {
-                    full = error.kind == .timedOut
-                }
-            }
-            try #require(full, "the accept queue never filled")
+            let unanswered = try E2EUnansweredPort()
+            defer { unanswered.close() }
+            let address = unanswered.address
 
             let start = ContinuousClock.now
             let result = try E2ERun.sock(["probe", "127.0.0.1", "\(address.port ?? 0)", "--timeout", "0.5"])

@@ -71,6 +71,19 @@ extension E2ESuite {
             #expect(!relay.child.hasExited)
         }
 
+        @Test func relay_GivesUpOnTheTarget_AfterTheConnectTimeout() throws {
+            let unanswered = try E2EUnansweredPort()
+            defer { unanswered.close() }
+            let address = unanswered.address
+            let relay = try Self.relay(to: "\(address)", ["--connect-timeout", "0.3"])
+            defer { relay.stop() }
+
+            let client = try E2EClient(relay.address, framing: .raw)
+            #expect(client.isClosedByServer())
+            let line = try relay.child.standardError.line { $0.contains("target unreachable") }
+            #expect(line.contains("timed out"), "\(line)")
+        }
+
         @Test func relay_ServesManyConnectionsAtOnce() throws {
             let server = try E2EServer.serve("echo", ["--framing", "line"])
             defer { server.stop() }
