@@ -45,6 +45,13 @@ final class ConnectionTrace: Sendable {
         writeStandardError("sock: connected peer=\(peer) local=\(local) time=\(Self.milliseconds(elapsed))\n")
     }
 
+    /// `-v`: a connection accepted from `peer` (`sock listen`).
+    func accepted(_ socket: Socket, from peer: SocketAddress) {
+        guard verbose else { return }
+        let local = (try? socket.localAddress()).map { "\($0)" } ?? "?"
+        writeStandardError("sock: accepted peer=\(peer) local=\(local)\n")
+    }
+
     /// Bytes about to be sent.
     func sent(_ bytes: UnsafeRawBufferPointer) {
         state.withLock { state in

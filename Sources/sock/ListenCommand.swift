@@ -40,6 +40,11 @@ struct ListenCommand: AsyncParsableCommand {
 
     @OptionGroup var transport: DatagramFlag
 
+    @Flag(
+        name: [.customShort("v"), .long],
+        help: "On stderr: each peer when it connects; at its end TCP_INFO (state, rtt, cwnd).")
+    var verbose = false
+
     @Option(
         name: .customLong("exec"), parsing: .remaining,
         help: ArgumentHelp("Run PROGRAM ARGS... for each connection (no shell); must come last.", valueName: "program"))
@@ -75,9 +80,12 @@ struct ListenCommand: AsyncParsableCommand {
         let pump = StandardInputPump()
         repeat {
             let (connection, peer) = try await listener.accept()
+            let trace = ConnectionTrace(verbose: verbose, hex: false, countsBytes: false)
+            trace.accepted(connection, from: peer)
             pump.attach(connection)
             defer {
                 pump.detach(connection)
+                trace.closing(connection)
                 connection.close()
             }
             do {
@@ -91,13 +99,15 @@ struct ListenCommand: AsyncParsableCommand {
     /// Runs the program for each connection; with `-k` concurrently, one process each.
     private func servePrograms(_ listener: Socket, _ program: ConnectionProgram) async throws {
         guard keepListening else {
-            let (connection, _) = try await listener.accept()
+            let (connection, peer) = try await listener.accept()
+            ConnectionTrace(verbose: verbose, hex: false).accepted(connection, from: peer)
             _ = try await program.run(on: connection)
             return
         }
         try await withThrowingDiscardingTaskGroup { group in
             while true {
                 let (connection, peer) = try await listener.accept()
+                ConnectionTrace(verbose: verbose, hex: false).accepted(connection, from: peer)
                 group.addTask {
                     do {
                         _ = try await program.run(on: connection)

@@ -57,6 +57,22 @@ extension E2ESuite {
             #expect(!FileManager.default.fileExists(atPath: path))
         }
 
+        @Test func listenVerbose_ShowsThePeer_AndAtItsEndTheTCPState() throws {
+            let listener = try E2EListener(["listen", "127.0.0.1:0", "-v"], input: [])
+            defer { listener.stop(SIGKILL) }
+            let client = try E2EClient(listener.address, framing: .raw)
+            let local = try client.socket.localAddress()
+
+            try client.finishSending()
+            #expect(listener.child.waitForExit() == 0, "stderr: \(listener.child.standardError.text)")
+            listener.child.standardError.waitForEnd()
+            let lines = listener.child.standardError.lines
+            #expect(lines.count == 3, "\(lines)")
+            #expect(lines.dropFirst().first == "sock: accepted peer=\(local) local=\(listener.address)")
+            let closing = try #require(lines.last)
+            #expect(closing.wholeMatch(of: /sock: closing state=[A-Z0-9-]+ rtt=\d+\.\d{3}ms .*/) != nil, "\(closing)")
+        }
+
         @Test func listenKeep_ServesClientsOneAfterAnother() throws {
             let listener = try E2EListener(["listen", "127.0.0.1:0", "-k"], keepingStandardInputOpen: true)
             defer { listener.stop(SIGKILL) }
