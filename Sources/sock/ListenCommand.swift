@@ -45,6 +45,8 @@ struct ListenCommand: AsyncParsableCommand {
         help: "On stderr: each peer when it connects; at its end TCP_INFO (state, rtt, cwnd).")
     var verbose = false
 
+    @OptionGroup var bytes: ByteOptions
+
     @Option(
         name: .customLong("exec"), parsing: .remaining,
         help: ArgumentHelp("Run PROGRAM ARGS... for each connection (no shell); must come last.", valueName: "program"))
@@ -53,6 +55,9 @@ struct ListenCommand: AsyncParsableCommand {
     func validate() throws {
         if transport.udp && !execute.isEmpty { throw ValidationError("--exec is for streams; with --udp there is no connection") }
         if transport.udp && keepListening { throw ValidationError("-k is for streams; with --udp there is no connection") }
+        if (bytes.hex || bytes.crlf) && (transport.udp || !execute.isEmpty) {
+            throw ValidationError("--hex and --crlf are for a connection wired to stdin and stdout, not --udp or --exec")
+        }
     }
 
     func run() async throws {
@@ -77,19 +82,19 @@ struct ListenCommand: AsyncParsableCommand {
 
     /// Wires each connection in turn to stdin and stdout; without `-k`, only the first.
     private func serveStandardStreams(_ listener: Socket) async throws {
-        let pump = StandardInputPump()
+        let pump = StandardInputPump(crlf: bytes.crlf)
         repeat {
             let (connection, peer) = try await listener.accept()
-            let trace = ConnectionTrace(verbose: verbose, hex: false, countsBytes: false)
+            let trace = ConnectionTrace(verbose: verbose, hex: bytes.hex)
             trace.accepted(connection, from: peer)
-            pump.attach(connection)
+            pump.attach(connection, trace: trace)
             defer {
                 pump.detach(connection)
                 trace.closing(connection)
                 connection.close()
             }
             do {
-                try await Self.copyToStandardOutput(from: connection)
+                try await Self.copyToStandardOutput(from: connection, trace: trace)
             } catch let error as SocketError where keepListening {
                 writeStandardError("sock: \(peer): \(error)\n")
             }
@@ -119,12 +124,15 @@ struct ListenCommand: AsyncParsableCommand {
         }
     }
 
-    /// Copies what arrives on `connection` to stdout until the peer ends its side.
-    static func copyToStandardOutput(from connection: Socket) async throws {
+    /// Copies what arrives on `connection` to stdout until the peer ends its side,
+    /// showing it to `trace`.
+    static func copyToStandardOutput(from connection: Socket, trace: ConnectionTrace) async throws {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 1)
         defer { buffer.deallocate() }
         while case let count = try await connection.read(into: buffer), count > 0 {
-            try writeStandardOutput(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+            let bytes = UnsafeRawBufferPointer(rebasing: buffer[..<count])
+            trace.received(bytes)
+            try writeStandardOutput(bytes)
         }
     }
 }

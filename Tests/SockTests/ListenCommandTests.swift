@@ -70,7 +70,27 @@ extension E2ESuite {
             #expect(lines.count == 3, "\(lines)")
             #expect(lines.dropFirst().first == "sock: accepted peer=\(local) local=\(listener.address)")
             let closing = try #require(lines.last)
-            #expect(closing.wholeMatch(of: /sock: closing state=[A-Z0-9-]+ rtt=\d+\.\d{3}ms .*/) != nil, "\(closing)")
+            #expect(
+                closing.wholeMatch(of: /sock: closing sent=0 received=0 state=[A-Z0-9-]+ rtt=\d+\.\d{3}ms .*/) != nil,
+                "\(closing)")
+        }
+
+        @Test func listenHexAndCRLF_DumpBothDirections_AndSendLineEndsAsCRLF() throws {
+            let listener = try E2EListener(["listen", "127.0.0.1:0", "--hex", "--crlf"], input: E2E.bytes("hi\n"))
+            defer { listener.stop(SIGKILL) }
+            let client = try E2EClient(listener.address, framing: .raw)
+
+            #expect(try client.receiveRawUntilClosed() == E2E.bytes("hi\r\n"))
+            try client.sendRaw(E2E.bytes("ok"))
+            try client.finishSending()
+            #expect(listener.child.waitForExit() == 0, "stderr: \(listener.child.standardError.text)")
+            listener.child.standardError.waitForEnd()
+            #expect(
+                listener.child.standardError.lines.dropFirst() == [
+                    "> 00000000  68 69 0d 0a                                       |hi..|",
+                    "< 00000000  6f 6b                                             |ok|",
+                ])
+            #expect(listener.child.standardOutput.text == "ok")
         }
 
         @Test func listenKeep_ServesClientsOneAfterAnother() throws {
