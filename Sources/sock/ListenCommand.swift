@@ -42,7 +42,7 @@ struct ListenCommand: AsyncParsableCommand {
 
     @Flag(
         name: [.customShort("v"), .long],
-        help: "On stderr: each peer when it connects; at its end TCP_INFO (state, rtt, cwnd).")
+        help: "On stderr: each peer; at its end bytes each way and TCP_INFO, or how --exec's program ended.")
     var verbose = false
 
     @OptionGroup var bytes: ByteOptions
@@ -105,23 +105,28 @@ struct ListenCommand: AsyncParsableCommand {
     private func servePrograms(_ listener: Socket, _ program: ConnectionProgram) async throws {
         guard keepListening else {
             let (connection, peer) = try await listener.accept()
-            ConnectionTrace(verbose: verbose, hex: false).accepted(connection, from: peer)
-            _ = try await program.run(on: connection)
+            try await run(program, on: connection, from: peer)
             return
         }
         try await withThrowingDiscardingTaskGroup { group in
             while true {
                 let (connection, peer) = try await listener.accept()
-                ConnectionTrace(verbose: verbose, hex: false).accepted(connection, from: peer)
                 group.addTask {
                     do {
-                        _ = try await program.run(on: connection)
+                        try await run(program, on: connection, from: peer)
                     } catch {
                         writeStandardError("sock: \(peer): \(error)\n")
                     }
                 }
             }
         }
+    }
+
+    /// Runs `program` on one connection; `-v` tells the peer and how the program ended.
+    private func run(_ program: ConnectionProgram, on connection: Socket, from peer: SocketAddress) async throws {
+        ConnectionTrace(verbose: verbose, hex: false).accepted(connection, from: peer)
+        let status = try await program.run(on: connection)
+        if verbose { writeStandardError("sock: \(program.executable) exited status=\(status) peer=\(peer)\n") }
     }
 
     /// Copies what arrives on `connection` to stdout until the peer ends its side,

@@ -140,12 +140,15 @@ extension E2ESuite {
         }
 
         @Test func listenExec_ExitsAfterTheOneConnection_WithoutKeep() throws {
-            let listener = try E2EListener(["listen", "127.0.0.1:0", "--exec", "/bin/echo", "hello there"])
+            let listener = try E2EListener(["listen", "127.0.0.1:0", "-v", "--exec", "/bin/echo", "hello there"])
             defer { listener.stop(SIGKILL) }
             let client = try E2EClient(listener.address, framing: .raw)
+            let local = try client.socket.localAddress()
 
             #expect(try client.receiveRawUntilClosed() == E2E.bytes("hello there\n"))
             #expect(listener.child.waitForExit() == 0, "stderr: \(listener.child.standardError.text)")
+            listener.child.standardError.waitForEnd()
+            #expect(listener.child.standardError.lines.last == "sock: /bin/echo exited status=0 peer=\(local)")
         }
 
         @Test func listenExec_SaysSo_WhenTheProgramDoesNotExist() throws {
