@@ -7,7 +7,14 @@ import Sockets
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Load an echo server: messages/s, MB/s, latency percentiles, errors."
+        abstract: "Load an echo server: messages/s, MB/s, latency percentiles, errors.",
+        discussion: """
+            Examples:
+                # TCP echo, 100 connections
+                sock bench 127.0.0.1:9999 --connections 100 --duration 5
+                # UDP, one JSON object
+                sock bench 127.0.0.1:9999 --udp --size 512 --json
+            """
     )
 
     @OptionGroup var server: ClientOptions

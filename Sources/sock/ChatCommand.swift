@@ -7,7 +7,14 @@ import Sockets
 struct ChatCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chat",
-        abstract: "Join a chat room (sock serve chat)."
+        abstract: "Join a chat room (sock serve chat).",
+        discussion: """
+            Examples:
+                # join as ada
+                sock chat 127.0.0.1:9999 --name ada
+                # over a Unix socket
+                sock chat unix:/tmp/chat.sock
+            """
     )
 
     @OptionGroup var server: ClientOptions

@@ -12,6 +12,16 @@ struct ConnectCommand: ParsableCommand {
             raw copies bytes both ways; line, length and seed send each stdin line as one \
             message and print each message received on its own line. With --udp each \
             stdin line is one datagram.
+
+            Examples:
+                # like nc
+                echo hello | sock connect 127.0.0.1:9999
+                # one message per line
+                printf 'a\\nb\\n' | sock connect '[::1]:7000' --framing line
+                # service name, CRLF, TCP_INFO
+                sock connect example.org:http --crlf -v -w 5
+                # one datagram per line
+                sock connect 127.0.0.1:9999 --udp --wait 0.5 < lines.txt
             """
     )
 
@@ -24,8 +34,18 @@ struct ConnectCommand: ParsableCommand {
     @Option(help: "With --udp: seconds to wait for replies after the end of stdin.")
     var wait: Double = 1
 
+    @OptionGroup var connection: ConnectionOptions
+
+    @OptionGroup var bytes: ByteOptions
+
     /// The framing given; raw without `--framing`.
     private var framing: Framing { framingOption.framing(default: .raw) }
+
+    func validate() throws {
+        if bytes.crlf && (transport.udp || ![.raw, .line].contains(framing)) {
+            throw ValidationError("--crlf is for streams in raw or line framing")
+        }
+    }
 
     func run() throws {
         if transport.udp {
@@ -43,14 +63,21 @@ struct ConnectCommand: ParsableCommand {
     /// the kernel told us (end of stream, a reset, a failed send or half-close):
     /// `sock: ADDR: the server closed the connection`, exit 1.
     private func runStream() throws {
-        let socket = try Socket.connect(to: server.address)
+        let trace = connection.makeTrace(bytes)
+        let socket = try connection.connect(to: server.address, trace: trace)
+        defer { trace.closing(socket) }
         let framing = self.framing
-        let sender = InputSender.start(to: socket) { sender in try Self.copyStandardInput(to: sender, framing: framing) }
+        let crlf = bytes.crlf
+        let sender = InputSender.start(to: socket) { sender in
+            try Self.copyStandardInput(to: sender, framing: framing, crlf: crlf, trace: trace)
+        }
         var decoder = framing.makeDecoder()
         var received = false
         var reset = false
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 1)
+        defer { chunk.deallocate() }
         do {
-            while let message = try socket.recvMessage(&decoder) {
+            while let message = try receiveMessage(from: socket, into: &decoder, chunk: chunk, trace: trace, sender: sender) {
                 received = true
                 FileHandle.standardOutput.write(Data(framing == .raw ? message : message + [0x0A]))
             }
@@ -75,6 +102,42 @@ struct ConnectCommand: ParsableCommand {
         if !sent.inputEnded || resetFollows { throw CommandFailure.serverClosedConnection(server.address) }
     }
 
+    /// The next message, nil at the end of the stream (as `Socket.recvMessage` reads it),
+    /// each chunk shown to `trace`. With `-w`, a read that times out ends the command,
+    /// unless stdin was sent meanwhile.
+    private func receiveMessage(
+        from socket: Socket, into decoder: inout AnyByteMessageDecoder, chunk: UnsafeMutableRawBufferPointer,
+        trace: ConnectionTrace, sender: InputSender
+    ) throws -> [UInt8]? {
+        var sentBefore = sender.snapshot.sentBytes
+        while true {
+            if let message = try decoder.next() { return message }
+            guard let count = try Self.receive(from: socket, into: chunk) else {
+                let sent = sender.snapshot.sentBytes
+                guard sent != sentBefore else {
+                    throw CommandFailure("\(server.address): nothing sent or received for \(connection.timeout ?? 0) s")
+                }
+                sentBefore = sent
+                continue
+            }
+            if count == 0 { return try decoder.finish() }
+            let bytes = UnsafeRawBufferPointer(rebasing: chunk[..<count])
+            trace.received(bytes)
+            decoder.feed(bytes)
+        }
+    }
+
+    /// One `recv` into `chunk`: the byte count (0 at the end of the stream), nil when
+    /// the socket's timeout (`-w`) passed first.
+    private static func receive(from socket: Socket, into chunk: UnsafeMutableRawBufferPointer) throws(SocketError) -> Int? {
+        do {
+            return try socket.recv(into: chunk)
+        } catch {
+            guard error.kind == .timedOut else { throw error }
+            return nil
+        }
+    }
+
     /// Whether reading stdin would not block: it holds data or is at its end.
     private static var standardInputIsReadable: Bool {
         var descriptor = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
@@ -95,12 +158,22 @@ struct ConnectCommand: ParsableCommand {
         return current
     }
 
-    /// Sends stdin: raw bytes as they come, or one message per line.
-    private static func copyStandardInput(to sender: InputSender, framing: Framing) throws {
+    /// Sends stdin: raw bytes as they come, or one message per line; with `crlf`, line
+    /// ends as CR LF. What is sent is shown to `trace`.
+    private static func copyStandardInput(
+        to sender: InputSender, framing: Framing, crlf: Bool, trace: ConnectionTrace
+    ) throws {
+        var translator = crlf ? LineEndingTranslator() : nil
+        func send(_ bytes: [UInt8]) throws {
+            let output = translator?.translate(bytes) ?? bytes
+            // Shown before it leaves, so that its dump comes before that of the answer.
+            output.withUnsafeBytes { trace.sent($0) }
+            try sender.send(output)
+        }
         if framing == .raw {
             let input = FileHandle.standardInput
             while case let chunk = input.availableData, !chunk.isEmpty {
-                try sender.send(chunk)
+                try send(Array(chunk))
             }
             return
         }
@@ -108,23 +181,22 @@ struct ConnectCommand: ParsableCommand {
         while let line = readLine(strippingNewline: true) {
             output.removeAll(keepingCapacity: true)
             try framing.encode(Array(line.utf8), into: &output)
-            try sender.send(output)
+            try send(output)
         }
     }
 
     private func runDatagrams() throws {
-        guard let target = try Resolver.resolve(server.address, type: .datagram).first else {
-            throw SocketError(.nameResolution, operation: "connect", detail: "\(server.address): no addresses")
-        }
-        let socket = try Socket(target.family, .datagram)
-        if target.family == .unix {
-            // A Unix datagram client needs a name of its own for replies to reach it.
-            try socket.bind(to: .unixAbstract(name: Array("sock-\(getpid())-\(UInt32.random(in: 0...UInt32.max))".utf8)))
-        }
-        try socket.connect(to: target)
+        let trace = connection.makeTrace(bytes)
+        let socket = try connection.connect(to: server.address, type: .datagram, trace: trace)
+        defer { trace.closing(socket) }
         let done = Thread {
             while let line = readLine(strippingNewline: true) {
-                do { try socket.send(line.utf8) } catch { Sock.report(error) }
+                do {
+                    Array(line.utf8).withUnsafeBytes { trace.sent($0) }
+                    try socket.send(line.utf8)
+                } catch {
+                    Sock.report(error)
+                }
             }
         }
         done.start()
@@ -140,6 +212,7 @@ struct ConnectCommand: ParsableCommand {
             socket.timeout = max(slice, .milliseconds(1))
             do throws(SocketError) {
                 let reply = try socket.recv(65_535)
+                reply.withUnsafeBytes { trace.received($0) }
                 FileHandle.standardOutput.write(Data(reply + [0x0A]))
             } catch {
                 // A timeout ends one slice; a refusal means no server yet: keep listening.

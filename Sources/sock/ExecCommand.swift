@@ -16,10 +16,15 @@ struct ExecCommand: ParsableCommand {
             on either side). Exits with the program's exit code; when it did not run, \
             prints why (`sock: not allowed: rm`) and exits 126 (not allowed, bad token), \
             127 (no such program) or 124 (timed out).
+
+            Examples:
+                sock exec 127.0.0.1:9999 --token-file ~/.sock-token -- ls -l /tmp
             """
     )
 
     @OptionGroup var server: ClientOptions
+
+    @OptionGroup var connection: ConnectionOptions
 
     @OptionGroup var tokenFile: TokenFileOption
 
@@ -34,7 +39,7 @@ struct ExecCommand: ParsableCommand {
 
     func run() throws {
         let token = try tokenFile.token()
-        let client = try JSONHeaderClient(connectingTo: server.address, speaking: "exec")
+        let client = try JSONHeaderClient(connectingTo: server.address, speaking: "exec", options: connection)
         try client.send(header: ExecRequest(argv: command, token: token))
         let (response, bodyLength) = try client.receiveHeader(ExecResponse.self)
         guard response.standardOutputCount >= 0, response.standardErrorCount >= 0,

@@ -12,10 +12,19 @@ struct GetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "get",
         abstract: "Fetch a file from a files server (sock serve files).",
-        discussion: "-o - writes to standard output (the checksum is still checked, at the end)."
+        discussion: """
+            -o - writes to standard output (the checksum is still checked, at the end).
+
+            Examples:
+                sock get 127.0.0.1:9999 report.pdf -o copy.pdf
+                # to stdout
+                sock get unix:/tmp/files.sock notes.txt -o - | less
+            """
     )
 
     @OptionGroup var server: ClientOptions
+
+    @OptionGroup var connection: ConnectionOptions
 
     @Argument(help: "The file's name on the server.")
     var name: String
@@ -29,7 +38,7 @@ struct GetCommand: ParsableCommand {
     @OptionGroup var progressFlag: ProgressFlag
 
     func run() throws {
-        let client = try JSONHeaderClient(connectingTo: server.address, speaking: "files")
+        let client = try JSONHeaderClient(connectingTo: server.address, speaking: "files", options: connection)
         try client.send(header: FilesRequest(op: "get", name: name))
         let (response, bodyLength) = try client.receiveHeader(FilesResponse.self)
         guard response.ok else { throw CommandFailure(response.error ?? "refused") }

@@ -21,21 +21,27 @@ final class JSONHeaderClient {
     let protocolName: String
     private let socket: Socket
     private let input: BufferedSocket
+    private let trace: ConnectionTrace
 
     /// Connects to a server.
     ///
     /// - Parameters:
     ///   - address: The server: `HOST:PORT`, `[IPV6]:PORT` or `unix:PATH`.
     ///   - protocolName: What it should speak (`files`, `exec`), named when it does not.
+    ///   - options: `-v`, `-w`, `--source`, `-4`/`-6`.
     /// - Throws: ``SocketError`` when the connection fails.
-    init(connectingTo address: String, speaking protocolName: String) throws(SocketError) {
+    init(
+        connectingTo address: String, speaking protocolName: String, options: ConnectionOptions
+    ) throws(SocketError) {
         self.address = address
         self.protocolName = protocolName
-        socket = try Socket.connect(to: address)
+        trace = options.makeTrace()
+        socket = try options.connect(to: address, trace: trace)
         input = BufferedSocket(socket, chunkSize: Self.chunkSize)
     }
 
     deinit {
+        trace.closing(socket)
         socket.close()
     }
 

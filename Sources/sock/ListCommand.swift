@@ -10,13 +10,19 @@ import Services
 struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ls",
-        abstract: "List the files on a files server (sock serve files)."
+        abstract: "List the files on a files server (sock serve files).",
+        discussion: """
+            Examples:
+                sock ls 127.0.0.1:9999
+            """
     )
 
     @OptionGroup var server: ClientOptions
 
+    @OptionGroup var connection: ConnectionOptions
+
     func run() throws {
-        let client = try JSONHeaderClient(connectingTo: server.address, speaking: "files")
+        let client = try JSONHeaderClient(connectingTo: server.address, speaking: "files", options: connection)
         try client.send(header: FilesRequest(op: "list"))
         let (response, _) = try client.receiveHeader(FilesResponse.self)
         guard response.ok else { throw CommandFailure(response.error ?? "refused") }

@@ -7,10 +7,18 @@ struct PutCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "put",
         abstract: "Store a file on a files server (sock serve files).",
-        discussion: "The server keeps it only when all of it arrived and its SHA-256 matches."
+        discussion: """
+            The server keeps it only when all of it arrived and its SHA-256 matches.
+
+            Examples:
+                sock put 127.0.0.1:9999 report.pdf
+                sock put unix:/tmp/files.sock draft.txt --as final.txt
+            """
     )
 
     @OptionGroup var server: ClientOptions
+
+    @OptionGroup var connection: ConnectionOptions
 
     @Argument(help: "The local file to send.")
     var file: String
@@ -28,7 +36,7 @@ struct PutCommand: ParsableCommand {
         let size = try local.regularFileSize()
         let digest = try Self.digest(of: local, size: size)
 
-        let client = try JSONHeaderClient(connectingTo: server.address, speaking: "files")
+        let client = try JSONHeaderClient(connectingTo: server.address, speaking: "files", options: connection)
         try client.send(header: FilesRequest(op: "put", name: name, size: size, sha256: digest))
         var progress = ProgressBar(label: name, total: size, quiet: progressFlag.quiet)
         defer { progress.finish() }

@@ -5,7 +5,13 @@ import Sockets
 struct ResolveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resolve",
-        abstract: "Show what getaddrinfo returns for a host (and port)."
+        abstract: "Show what getaddrinfo returns for a host (and port).",
+        discussion: """
+            Examples:
+                sock resolve localhost 80
+                # a service name as the port
+                sock resolve example.org https
+            """
     )
 
     @Argument(help: "A host name or numeric address.")

@@ -13,7 +13,16 @@ import Sockets
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run a service until SIGINT or SIGTERM."
+        abstract: "Run a service until SIGINT or SIGTERM.",
+        discussion: """
+            Examples:
+                # on 127.0.0.1:9999
+                sock serve echo
+                sock serve upper --listen '[::1]:7000' --udp
+                sock serve chat --listen unix:/tmp/chat.sock
+                sock serve exec --allow ls --token-file ~/.sock-token
+                sock serve files --root ~/shared --read-only
+            """
     )
 
     /// The services, each described in one line of the help.

@@ -15,7 +15,8 @@ struct Sock: AsyncParsableCommand {
         version: version,
         subcommands: [
             ServeCommand.self, ConnectCommand.self, ChatCommand.self, ExecCommand.self, PutCommand.self,
-            GetCommand.self, ListCommand.self, BenchCommand.self, ResolveCommand.self,
+            GetCommand.self, ListCommand.self, BenchCommand.self, ResolveCommand.self, ProbeCommand.self,
+            ListenCommand.self, RelayCommand.self,
         ]
     )
 

@@ -35,6 +35,9 @@ extension E2ESuite {
             var allNames: Set<String> { Set(sections.values.joined()) }
         }
 
+        /// ConnectionOptions: `-v`, `-w`, `--source`, `-4`, `-6`.
+        private static let connectionOptions = ["-v", "--verbose", "-w", "--timeout", "--source", "-4", "-6"]
+
         private static func help(_ arguments: [String]) throws -> HelpScreen {
             let result = try E2ERun.sock(arguments + ["--help"])
             #expect(result.status == 0, "stderr: \(result.standardError)")
@@ -50,12 +53,17 @@ extension E2ESuite {
                     "--read-only",
                 ]
             ),
-            ("connect", ["<address>", "--udp", "--framing", "--wait"]),
+            (
+                "connect",
+                [
+                    "<address>", "--udp", "--framing", "--wait", "--hex", "--crlf",
+                ] + Self.connectionOptions
+            ),
             ("chat", ["<address>", "--name"]),
-            ("exec", ["<address>", "<command>", "--token-file"]),
-            ("put", ["<address>", "<file>", "--as", "--quiet"]),
-            ("get", ["<address>", "<name>", "-o", "--quiet"]),
-            ("ls", ["<address>"]),
+            ("exec", ["<address>", "<command>", "--token-file"] + Self.connectionOptions),
+            ("put", ["<address>", "<file>", "--as", "--quiet"] + Self.connectionOptions),
+            ("get", ["<address>", "<name>", "-o", "--quiet"] + Self.connectionOptions),
+            ("ls", ["<address>"] + Self.connectionOptions),
             (
                 "bench",
                 [
@@ -64,10 +72,29 @@ extension E2ESuite {
                 ]
             ),
             ("resolve", ["<host>", "<port>"]),
+            ("probe", ["<host>", "<ports>", "-w", "--timeout"]),
+            ("listen", ["<address>", "-k", "--keep-listening", "--udp", "-v", "--verbose", "--hex", "--crlf", "--exec"]),
+            ("relay", ["<listen>", "<target>", "--udp", "--connect-timeout", "--quiet", "--threads"]),
         ])
         func help_ListsEveryOptionAndArgument_ForEachSubcommand(_ subcommand: String, _ names: [String]) throws {
             let screen = try Self.help([subcommand])
             #expect(screen.allNames == Set(names), "\(screen.text)")
+        }
+
+        @Test(arguments: [
+            "serve", "connect", "chat", "exec", "put", "get", "ls", "bench", "resolve", "probe", "listen", "relay",
+        ])
+        func help_ShowsExamples_ForEachSubcommand(_ subcommand: String) throws {
+            let screen = try Self.help([subcommand])
+            let lines = screen.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            let start = try #require(lines.firstIndex(of: "Examples:"), "\(screen.text)")
+            let examples = lines[(start + 1)...].prefix { $0.hasPrefix("    ") }
+            let commands = examples.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.hasPrefix("#") }
+            #expect(!commands.isEmpty, "\(screen.text)")
+            for command in commands {
+                #expect(command.contains("sock \(subcommand) "), "\(command)")
+                #expect(command.count <= 76, "wrapped at 80 columns: \(command)")
+            }
         }
 
         @Test func serveHelp_DescribesEachServiceOnce_AndGroupsExecAndFilesOptions() throws {

@@ -34,6 +34,35 @@ extension SocketTests {
             #expect(active.map(\.address) == [.ipv4(.loopback, port: 8080)])
         }
 
+        @Test func portOfService_ReadsServicesFile_AndThrowsForUnknownNames() throws {
+            try #require(FileManager.default.fileExists(atPath: "/etc/services"), "/etc/services is needed for service names")
+            #expect(try Resolver.port(ofService: "http") == 80)
+            #expect(try Resolver.port(ofService: "ssh", protocol: "tcp") == 22)
+            #expect(try Resolver.port(ofService: "domain", protocol: "udp") == 53)
+            let error = #expect(throws: SocketError.self) { try Resolver.port(ofService: "no-such-service") }
+            #expect(error?.kind == .nameResolution)
+            #expect(error?.description == "getservbyname: 'no-such-service': unknown tcp service")
+        }
+
+        @Test func resolve_TakesServiceNamesAsPorts() throws {
+            try #require(FileManager.default.fileExists(atPath: "/etc/services"), "/etc/services is needed for service names")
+            #expect(try Resolver.resolve("127.0.0.1:http") == [.ipv4(.loopback, port: 80)])
+            #expect(try Resolver.resolve("[::1]:ssh") == [.ipv6(.loopback, port: 22)])
+            #expect(try Resolver.resolve("127.0.0.1:domain", type: .datagram) == [.ipv4(.loopback, port: 53)])
+            let error = #expect(throws: SocketError.self) { try Resolver.resolve("127.0.0.1:no-such-service") }
+            #expect(error?.kind == .invalidArgument)
+            #expect(
+                error?.reason
+                    == "'127.0.0.1:no-such-service': 'no-such-service' is neither a port number (0 to 65535) nor a known tcp service"
+            )
+        }
+
+        @Test func resolve_KeepsToTheFamilyAsked_ForNumericAddresses() throws {
+            #expect(try Resolver.resolve("127.0.0.1:80", family: .inet) == [.ipv4(.loopback, port: 80)])
+            let error = #expect(throws: SocketError.self) { try Resolver.resolve("127.0.0.1:80", family: .inet6) }
+            #expect(error?.kind == .nameResolution)
+        }
+
         @Test func addressInfo_ResolvesServiceNames_UnlessNumericServiceIsRequired() throws {
             try #require(FileManager.default.fileExists(atPath: "/etc/services"), "/etc/services is needed for service names")
             let results = try Resolver.addressInfo(host: "127.0.0.1", port: "http", type: .stream)

@@ -124,6 +124,26 @@ public enum Resolver {
         return (text(host), text(service))
     }
 
+    /// The port number of a service name in `/etc/services` (`"http"` → 80).
+    ///
+    /// - Parameters:
+    ///   - name: The service name, e.g. `"ssh"`.
+    ///   - protocol: `"tcp"` or `"udp"`.
+    /// - Throws: ``SocketError`` of kind `nameResolution` when the name is unknown.
+    ///
+    /// The corresponding C function is `getservbyname_r`; Python: `socket.getservbyname(name, proto)`.
+    public static func port(ofService name: String, protocol: String = "tcp") throws(SocketError) -> UInt16 {
+        var entry = servent()
+        var found: UnsafeMutablePointer<servent>?
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let status = getservbyname_r(name, `protocol`, &entry, &buffer, buffer.count, &found)
+        guard status == 0, let found else {
+            throw SocketError(
+                .nameResolution, operation: "getservbyname", detail: "'\(name)': unknown \(`protocol`) service")
+        }
+        return UInt16(bigEndian: UInt16(truncatingIfNeeded: found.pointee.s_port))
+    }
+
     /// This machine's host name.
     ///
     /// The corresponding C function is `gethostname`; Python: `socket.gethostname`.
@@ -137,17 +157,26 @@ public enum Resolver {
 
     /// Resolves SPEC §2 text (`HOST:PORT`, `[V6]:PORT`, `unix:PATH`) to every matching address.
     ///
-    /// Numeric addresses are returned without a lookup. Python: `socket.getaddrinfo(host, port)`
+    /// The port may be a service name (`127.0.0.1:http`, from `/etc/services` for the
+    /// protocol of `type`). Numeric addresses are returned without a lookup; with a
+    /// `family`, only addresses of that family. Python: `socket.getaddrinfo(host, port)`
     /// with the host and port split out of one string.
-    /// - Throws: ``SocketError`` (`invalidArgument` for bad syntax, `nameResolution` for unknown names).
+    /// - Throws: ``SocketError`` (`invalidArgument` for bad syntax or an unknown service,
+    ///   `nameResolution` for unknown names or no address of the family).
     public static func resolve(
         _ text: String, type: SocketType = .stream, family: SocketFamily = .unspecified, passive: Bool = false
     ) throws(SocketError) -> [SocketAddress] {
-        switch try Endpoint(parsing: text) {
+        switch try Endpoint(parsing: text, serviceProtocol: type == .datagram ? "udp" : "tcp") {
         case .unix(let path): return [.unix(path: path)]
         case .unixAbstract(let name): return [.unixAbstract(name: name)]
         case .host(let host, let port):
-            if let numeric = SocketAddress(text) { return [numeric] }
+            if let numeric = SocketAddress(text) {
+                guard family == .unspecified || numeric.family == family else {
+                    throw SocketError(
+                        .nameResolution, operation: "getaddrinfo", detail: "\(text): not an \(family) address")
+                }
+                return [numeric]
+            }
             let infos = try addressInfo(
                 host: host, port: String(port), family: family, type: type,
                 flags: passive ? [.passive] : [])

@@ -74,7 +74,10 @@ enum Endpoint: Equatable {
     case unixAbstract([UInt8])
 
     /// Splits `HOST:PORT`, `[V6]:PORT`, `unix:PATH`, `unix:@NAME`.
-    package init(parsing text: String) throws(SocketError) {
+    ///
+    /// - Parameter serviceProtocol: Also take a service name as the port (`http`, looked
+    ///   up for this protocol, `"tcp"` or `"udp"`); nil: numbers only.
+    package init(parsing text: String, serviceProtocol: String? = nil) throws(SocketError) {
         func invalid(_ why: String) -> SocketError {
             SocketError(.invalidArgument, operation: "parse address", detail: "'\(text)': \(why)")
         }
@@ -103,7 +106,16 @@ enum Endpoint: Equatable {
             portText = text[text.index(after: colon)...]
         }
         guard !host.isEmpty else { throw invalid("empty host") }
-        guard let port = UInt16(portText) else { throw invalid("port must be a number from 0 to 65535") }
-        self = .host(String(host), port: port)
+        if let port = UInt16(portText) {
+            self = .host(String(host), port: port)
+        } else if let serviceProtocol, !portText.isEmpty, !portText.allSatisfy(\.isNumber) {
+            do {
+                self = .host(String(host), port: try Resolver.port(ofService: String(portText), protocol: serviceProtocol))
+            } catch {
+                throw invalid("'\(portText)' is neither a port number (0 to 65535) nor a known \(serviceProtocol) service")
+            }
+        } else {
+            throw invalid("port must be a number from 0 to 65535")
+        }
     }
 }

@@ -1,0 +1,43 @@
+import Foundation
+import Sockets
+
+/// `sock listen --udp ADDR`: datagrams from the first peer to stdout, one line each;
+/// each stdin line back to that peer as one datagram (what `sock connect --udp` does
+/// from the other side). Runs until a signal ends it.
+struct DatagramListener {
+    /// Where to bind: `HOST:PORT`, `[IPV6]:PORT` or `unix:PATH`.
+    let address: String
+
+    func run() async throws {
+        if case .unix(let path) = SocketAddress(address) { try UnixSocketFile.prepare(path, type: .datagram) }
+        let socket = try Socket.bindDatagram(to: address)
+        defer { socket.close() }
+        writeStandardError("listening on \(try socket.localAddress())\n")
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_535, alignment: 1)
+        defer { buffer.deallocate() }
+        let (count, peer, _) = try await socket.receive(into: buffer)
+        // Connected, the socket receives from this peer only (from before the first line is out).
+        try await socket.connect(to: peer)
+        try Self.printLine(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+        Thread {
+            while let line = readLine(strippingNewline: true) {
+                do { try socket.sendAll(line.utf8) } catch { Sock.report(error) }
+            }
+        }.start()
+        while true {
+            do {
+                let count = try await socket.read(into: buffer)
+                try Self.printLine(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+            } catch let error as SocketError where error.kind == .connectionRefused {
+                // A reply found no one at the peer's port (ICMP): it may come back.
+                continue
+            }
+        }
+    }
+
+    /// Writes one datagram and a line break to stdout.
+    private static func printLine(_ datagram: UnsafeRawBufferPointer) throws {
+        try writeStandardOutput(datagram)
+        try [UInt8(ascii: "\n")].withUnsafeBytes { try writeStandardOutput($0) }
+    }
+}

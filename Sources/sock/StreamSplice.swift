@@ -1,0 +1,72 @@
+import Sockets
+import Synchronization
+
+/// Two connections spliced both ways, as `sock relay` does for each client: what one
+/// sends the other receives, through one bounded buffer per direction (a slow reader
+/// holds the writer back; nothing piles up), and the end of one's stream becomes a
+/// half-close (`shutdown(.write)`) towards the other.
+final class StreamSplice: Sendable {
+    /// The bytes copied each way.
+    struct Counts: Sendable, Equatable {
+        /// From the accepted client to the target.
+        var clientToTarget = 0
+        /// From the target to the client.
+        var targetToClient = 0
+    }
+
+    /// The bytes one read may bring, per direction.
+    static let bufferSize = 64 * 1024
+
+    /// The accepted connection (its reads and writes count as activity for the server).
+    let client: Connection
+    /// The connection made to the target.
+    let target: Socket
+    private let clientToTarget = Atomic<Int>(0)
+    private let targetToClient = Atomic<Int>(0)
+
+    /// Splices `client` and `target`; nothing happens until ``run()``.
+    init(client: Connection, target: Socket) {
+        self.client = client
+        self.target = target
+    }
+
+    /// The bytes copied each way so far.
+    var counts: Counts {
+        Counts(clientToTarget: clientToTarget.load(ordering: .relaxed), targetToClient: targetToClient.load(ordering: .relaxed))
+    }
+
+    /// Copies both ways until both streams have ended.
+    ///
+    /// - Throws: the first direction's error (a reset, say); both connections are then
+    ///   shut down, so the other direction ends too.
+    func run() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.bufferSize, alignment: 1)
+                defer { buffer.deallocate() }
+                while case let count = try await self.client.read(into: buffer), count > 0 {
+                    try await self.target.write(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+                    self.clientToTarget.add(count, ordering: .relaxed)
+                }
+                try? self.target.shutdown(.write)
+            }
+            group.addTask {
+                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.bufferSize, alignment: 1)
+                defer { buffer.deallocate() }
+                while case let count = try await self.target.read(into: buffer), count > 0 {
+                    try await self.client.write(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+                    self.targetToClient.add(count, ordering: .relaxed)
+                }
+                try? self.client.socket.shutdown(.write)
+            }
+            do {
+                try await group.waitForAll()
+            } catch {
+                // The other direction may be waiting for bytes that will never come.
+                try? client.socket.shutdown(.both)
+                try? target.shutdown(.both)
+                throw error
+            }
+        }
+    }
+}

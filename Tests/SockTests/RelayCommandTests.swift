@@ -1,0 +1,110 @@
+import Foundation
+import Sockets
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+extension E2ESuite {
+    /// `sock relay LISTEN TARGET`: a port forward in front of an echo server.
+    @Suite struct RelayCommandTests {
+        private static func relay(to target: String, _ options: [String] = []) throws -> E2EListener {
+            try E2EListener(["relay", "127.0.0.1:0", target] + options, announcedOnStandardOutput: true)
+        }
+
+        @Test func relay_CarriesBytesBothWays_AndLogsTheCountsOnClose() throws {
+            let server = try E2EServer.serve("echo")
+            defer { server.stop() }
+            let relay = try Self.relay(to: server.address)
+            defer { relay.stop() }
+            let payload = bytePattern(count: 300_000, seed: 3)
+
+            let client = try E2EClient(relay.address, framing: .raw)
+            let sender = E2ESender(client.socket, payload)
+            #expect(try client.receiveRaw(count: payload.count) == payload)
+            #expect(sender.wait())
+            try client.finishSending()
+            #expect(try client.receiveRawUntilClosed().isEmpty)
+
+            #expect(relay.child.standardError.wait(forText: "relay ended"))
+            let line = try relay.child.standardError.line { $0.contains("relay ended") }
+            #expect(line.contains("client_to_target=300000"), "\(line)")
+            #expect(line.contains("target_to_client=300000"), "\(line)")
+            #expect(line.contains("target=\(server.address)"), "\(line)")
+        }
+
+        @Test func relay_CarriesTheHalfClose_AndTheClientStillReceivesTheRest() throws {
+            // The target answers only after the end of its input: seeing the half-close is the only way.
+            let target = try Socket.listen(on: "127.0.0.1:0")
+            defer { target.close() }
+            target.timeout = E2E.timeout
+            let relay = try Self.relay(to: "\(try target.localAddress())")
+            defer { relay.stop() }
+
+            let client = try E2EClient(relay.address, framing: .raw)
+            try client.sendRaw(E2E.bytes("question"))
+            try client.finishSending()
+            let (upstream, _) = try target.accept()
+            defer { upstream.close() }
+            upstream.timeout = E2E.timeout
+            var received: [UInt8] = []
+            while case let chunk = try upstream.recv(4096), !chunk.isEmpty { received += chunk }
+            #expect(received == E2E.bytes("question"))
+            try upstream.sendAll(E2E.bytes("the answer, after your end"))
+            try upstream.shutdown(.write)
+
+            #expect(try client.receiveRawUntilClosed() == E2E.bytes("the answer, after your end"))
+        }
+
+        @Test func relay_ClosesTheClientAndSaysSo_WhenTheTargetRefuses() throws {
+            let closed = try ClosedPort()
+            defer { closed.close() }
+            let relay = try Self.relay(to: "127.0.0.1:\(closed.port)")
+            defer { relay.stop() }
+
+            let client = try E2EClient(relay.address, framing: .raw)
+            #expect(client.isClosedByServer())
+            let line = try relay.child.standardError.line { $0.contains("target unreachable") }
+            #expect(line.contains("connection refused"), "\(line)")
+            #expect(!relay.child.hasExited)
+        }
+
+        @Test func relay_GivesUpOnTheTarget_AfterTheConnectTimeout() throws {
+            let unanswered = try E2EUnansweredPort()
+            defer { unanswered.close() }
+            let address = unanswered.address
+            let relay = try Self.relay(to: "\(address)", ["--connect-timeout", "0.3"])
+            defer { relay.stop() }
+
+            let client = try E2EClient(relay.address, framing: .raw)
+            #expect(client.isClosedByServer())
+            let line = try relay.child.standardError.line { $0.contains("target unreachable") }
+            #expect(line.contains("timed out"), "\(line)")
+        }
+
+        @Test func relay_ServesManyConnectionsAtOnce() throws {
+            let server = try E2EServer.serve("echo", ["--framing", "line"])
+            defer { server.stop() }
+            let relay = try Self.relay(to: server.address, ["--quiet"])
+            defer { relay.stop() }
+
+            let clients = try (0..<50).map { _ in try E2EClient(relay.address) }
+            for (index, client) in clients.enumerated() { try client.send("client \(index)") }
+            for (index, client) in clients.enumerated() { #expect(try client.receiveText() == "client \(index)") }
+            #expect(relay.child.standardError.text == "")
+        }
+
+        @Test func relayUDP_ForwardsDatagramsAndReplies() throws {
+            let server = try E2EServer.serve("upper", ["--udp"])
+            defer { server.stop() }
+            let relay = try Self.relay(to: server.address, ["--udp"])
+            defer { relay.stop() }
+
+            let client = try E2EDatagramClient(relay.address)
+            try client.send("through the relay")
+            #expect(try client.receiveText() == "THROUGH THE RELAY")
+        }
+    }
+}
