@@ -17,6 +17,8 @@ struct ConnectCommand: ParsableCommand {
 
     @OptionGroup var server: ClientOptions
 
+    @OptionGroup(title: "TLS options") var tls: TLSClientOptions
+
     @OptionGroup var transport: DatagramFlag
 
     @OptionGroup var framingOption: FramingOption
@@ -29,6 +31,7 @@ struct ConnectCommand: ParsableCommand {
 
     func run() throws {
         if transport.udp {
+            if tls.enabled { throw ValidationError("--tls is for streams, not --udp") }
             try runDatagrams()
         } else {
             try runStream()
@@ -43,14 +46,15 @@ struct ConnectCommand: ParsableCommand {
     /// the kernel told us (end of stream, a reset, a failed send or half-close):
     /// `sock: ADDR: the server closed the connection`, exit 1.
     private func runStream() throws {
-        let socket = try Socket.connect(to: server.address)
+        let connection = try tls.connect(to: server.address)
+        let socket = connection.socket
         let framing = self.framing
-        let sender = InputSender.start(to: socket) { sender in try Self.copyStandardInput(to: sender, framing: framing) }
+        let sender = InputSender.start(to: connection) { sender in try Self.copyStandardInput(to: sender, framing: framing) }
         var decoder = framing.makeDecoder()
         var received = false
         var reset = false
         do {
-            while let message = try socket.recvMessage(&decoder) {
+            while let message = try connection.recvMessage(&decoder) {
                 received = true
                 FileHandle.standardOutput.write(Data(framing == .raw ? message : message + [0x0A]))
             }

@@ -1,7 +1,8 @@
 """Python's ssl module as the other end of a TLS test.
 
-server CERT KEY [--tls12]: listens on 127.0.0.1:0, prints the port, echoes one
-    connection until the client's close_notify, answers with its own, exits.
+server CERT KEY [--tls12] [--drop]: listens on 127.0.0.1:0, prints the port, echoes
+    one connection until the client's close_notify, answers with its own, exits.
+    With --drop it echoes the first chunk, then closes TCP without close_notify.
 client PORT CAFILE MESSAGE: connects to 127.0.0.1:PORT checking the certificate
     against CAFILE and the name "localhost", sends MESSAGE, prints the echo and the
     version, ends with close_notify.
@@ -11,7 +12,7 @@ import ssl
 import sys
 
 
-def serve(cert, key, tls12):
+def serve(cert, key, tls12, drop):
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     if tls12:
@@ -25,6 +26,8 @@ def serve(cert, key, tls12):
                 if not data:
                     break
                 tls.sendall(data)
+                if drop:
+                    return
             tls.unwrap()
 
 
@@ -45,6 +48,6 @@ def connect(port, cafile, message):
 
 if __name__ == "__main__":
     if sys.argv[1] == "server":
-        serve(sys.argv[2], sys.argv[3], "--tls12" in sys.argv)
+        serve(sys.argv[2], sys.argv[3], "--tls12" in sys.argv, "--drop" in sys.argv)
     else:
         connect(sys.argv[2], sys.argv[3], sys.argv[4])

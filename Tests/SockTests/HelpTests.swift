@@ -35,6 +35,11 @@ extension E2ESuite {
             var allNames: Set<String> { Set(sections.values.joined()) }
         }
 
+        /// What `--tls` adds to a client command (`TLSClientOptions`).
+        static let tlsClientOptions = [
+            "--tls", "--tls-ca", "--tls-server-name", "--tls-insecure", "--tls-cert", "--tls-key", "--tls-alpn",
+        ]
+
         private static func help(_ arguments: [String]) throws -> HelpScreen {
             let result = try E2ERun.sock(arguments + ["--help"])
             #expect(result.status == 0, "stderr: \(result.standardError)")
@@ -47,11 +52,11 @@ extension E2ESuite {
                 [
                     "<service>", "--listen", "--udp", "--framing", "--max-connections", "--idle-timeout", "--quiet",
                     "--threads", "--allow", "--token-file", "--timeout", "--max-output", "--protocol", "--root", "--max-size",
-                    "--read-only",
+                    "--read-only", "--tls-cert", "--tls-key", "--tls-client-ca", "--tls-self-signed",
                 ]
             ),
-            ("connect", ["<address>", "--udp", "--framing", "--wait"]),
-            ("chat", ["<address>", "--name"]),
+            ("connect", ["<address>", "--udp", "--framing", "--wait"] + tlsClientOptions),
+            ("chat", ["<address>", "--name"] + tlsClientOptions),
             ("exec", ["<address>", "<command>", "--token-file"]),
             ("put", ["<address>", "<file>", "--as", "--quiet"]),
             ("get", ["<address>", "<name>", "-o", "--quiet"]),

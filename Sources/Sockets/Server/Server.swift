@@ -155,7 +155,16 @@ public final class Server: Sendable {
                     socket.close()
                     continue
                 }
-                let state = ConnectionState(socket: socket, table: next)
+                let tls: TLSSocket?
+                do {
+                    tls = try configuration.tls?.wrap(socket)
+                } catch {
+                    failed(error, peer: peer)
+                    openCount.subtract(1, ordering: .relaxed)
+                    socket.close()
+                    continue
+                }
+                let state = ConnectionState(socket: socket, tls: tls, table: next)
                 next = (next + 1) % reactors.count
                 connections[state.table].withLock { $0[ObjectIdentifier(state)] = state }
                 if configuration.noDelay && socket.family != .unix { try? socket.setOption(.noDelay, true) }
@@ -185,12 +194,35 @@ public final class Server: Sendable {
     /// holds only the connection.
     private func serve(_ state: ConnectionState, peer: SocketAddress) async {
         opened(peer)
+        if let tls = state.tls {
+            await serveTLS(state, tls, peer: peer)
+        } else {
+            do {
+                try await handler(Connection(peer: peer, state: state))
+            } catch {
+                failed(error, peer: peer)
+            }
+        }
+        closed(state, peer: peer)
+    }
+
+    /// ``serve(_:peer:)`` on a TLS server: the handshake (within the configuration's
+    /// timeout: a client that stalls or speaks something else costs only its own
+    /// connection), the handler, then close_notify.
+    @inline(never)
+    private func serveTLS(_ state: ConnectionState, _ tls: TLSSocket, peer: SocketAddress) async {
+        do {
+            try await tls.handshake(deadline: .now + configuration.tlsHandshakeTimeout)
+        } catch {
+            failed(error, peer: peer)
+            return
+        }
         do {
             try await handler(Connection(peer: peer, state: state))
+            try await tls.closeWrite(deadline: .now + .seconds(1))
         } catch {
             failed(error, peer: peer)
         }
-        closed(state, peer: peer)
     }
 
     @inline(never)

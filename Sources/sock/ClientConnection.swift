@@ -1,0 +1,45 @@
+import Framing
+import Sockets
+
+/// A client's connection, blocking: the socket, or TLS over it (`--tls`). What `connect`
+/// and `chat` read and write goes through here.
+final class ClientConnection: Sendable {
+    /// The connected socket.
+    let socket: Socket
+    /// TLS over ``socket``, when `--tls` was given (handshake done).
+    let tls: TLSSocket?
+
+    init(socket: Socket, tls: TLSSocket?) {
+        self.socket = socket
+        self.tls = tls
+    }
+
+    /// Sends all of `bytes`.
+    func sendAll(_ bytes: some Collection<UInt8>) throws {
+        if let tls { return try tls.sendAll(bytes) }
+        try socket.sendAll(bytes)
+    }
+
+    /// Receives the next message under `decoder`'s framing; nil at a clean end of stream
+    /// (on TLS: the server's close_notify).
+    ///
+    /// - Throws: `FramingError`, `SocketError`, `TLSError` (`truncated` when the server
+    ///   drops the connection without close_notify).
+    func recvMessage<Decoder: MessageDecoder>(_ decoder: inout Decoder) throws -> Decoder.Message? {
+        guard let tls else { return try socket.recvMessage(&decoder) }
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 1)
+        defer { chunk.deallocate() }
+        while true {
+            if let message = try decoder.next() { return message }
+            let count = try tls.recv(into: chunk)
+            if count == 0 { return try decoder.finish() }
+            decoder.feed(UnsafeRawBufferPointer(rebasing: chunk[..<count]))
+        }
+    }
+
+    /// Ends what we send (on TLS: close_notify first); the server's side stays open.
+    func closeWrite() throws {
+        try tls?.sendCloseNotify()
+        try socket.shutdown(.write)
+    }
+}
