@@ -37,6 +37,37 @@ final class ClientConnection: Sendable {
         }
     }
 
+    /// Receives into `buffer`; 0 at the end of the stream. A TLS failure comes as a
+    /// `SocketError` that reads the same (`tls recv ADDR: REASON`), for the callers
+    /// that handle socket errors only.
+    func recv(into buffer: UnsafeMutableRawBufferPointer) throws(SocketError) -> Int {
+        guard let tls else { return try socket.recv(into: buffer) }
+        do {
+            return try tls.recv(into: buffer)
+        } catch {
+            throw Self.socketError(error)
+        }
+    }
+
+    /// Sends all of `buffer`; TLS failures as in ``recv(into:)``.
+    func sendAll(_ buffer: UnsafeRawBufferPointer) throws(SocketError) {
+        guard let tls else { return try socket.sendAll(buffer) }
+        do {
+            try tls.sendAll(buffer)
+        } catch {
+            throw Self.socketError(error)
+        }
+    }
+
+    private static func socketError(_ error: any Error) -> SocketError {
+        if let error = error as? SocketError { return error }
+        guard let error = error as? TLSError else {
+            return SocketError(.other, operation: "tls", detail: "\(error)")
+        }
+        let kind: SocketError.Kind = error.kind == .truncated ? .unexpectedEndOfStream : .other
+        return SocketError(kind, operation: error.operation, address: error.address, detail: error.reason)
+    }
+
     /// Ends what we send (on TLS: close_notify first); the server's side stays open.
     func closeWrite() throws {
         try tls?.sendCloseNotify()

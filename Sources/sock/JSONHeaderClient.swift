@@ -19,7 +19,8 @@ final class JSONHeaderClient {
     let address: String
     /// The protocol the server is expected to speak, for messages: `files` or `exec`.
     let protocolName: String
-    private let socket: Socket
+    private let connection: ClientConnection
+    private var socket: Socket { connection.socket }
     private let input: BufferedSocket
 
     /// Connects to a server.
@@ -27,12 +28,16 @@ final class JSONHeaderClient {
     /// - Parameters:
     ///   - address: The server: `HOST:PORT`, `[IPV6]:PORT` or `unix:PATH`.
     ///   - protocolName: What it should speak (`files`, `exec`), named when it does not.
-    /// - Throws: ``SocketError`` when the connection fails.
-    init(connectingTo address: String, speaking protocolName: String) throws(SocketError) {
+    ///   - tls: The TLS options (`--tls`: the handshake is done here).
+    /// - Throws: ``SocketError`` when the connection fails, ``CommandFailure`` when the handshake does.
+    init(connectingTo address: String, speaking protocolName: String, tls: TLSClientOptions) throws {
         self.address = address
         self.protocolName = protocolName
-        socket = try Socket.connect(to: address)
-        input = BufferedSocket(socket, chunkSize: Self.chunkSize)
+        let connection = try tls.connect(to: address)
+        self.connection = connection
+        input = BufferedSocket(connection.socket, chunkSize: Self.chunkSize) { buffer throws(SocketError) in
+            try connection.recv(into: buffer)
+        }
     }
 
     deinit {
@@ -44,12 +49,12 @@ final class JSONHeaderClient {
     func send(header: some Encodable) throws {
         var bytes: [UInt8] = []
         try LengthPrefixedEncoder(.length).encode(try JSONHeaderMessage(header: header).header, into: &bytes)
-        try socket.sendAll(bytes)
+        try bytes.withUnsafeBytes { buffer throws in try connection.sendAll(buffer) }
     }
 
     /// Sends body bytes.
     func sendBody(_ bytes: UnsafeRawBufferPointer) throws(SocketError) {
-        try socket.sendAll(bytes)
+        try connection.sendAll(bytes)
     }
 
     /// Whether the server has sent something (or closed) already, before the request's
@@ -101,7 +106,8 @@ final class JSONHeaderClient {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunkSize, alignment: 16)
         defer { buffer.deallocate() }
         while remaining > 0 {
-            let received = try socket.recv(into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<min(remaining, buffer.count)]))
+            let received = try connection.recv(
+                into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<min(remaining, buffer.count)]))
             guard received > 0 else {
                 throw CommandFailure("\(address): the server closed the connection after \(count - remaining) of \(count) bytes")
             }

@@ -15,8 +15,10 @@ struct ListCommand: ParsableCommand {
 
     @OptionGroup var server: ClientOptions
 
+    @OptionGroup(title: "TLS options") var tls: TLSClientOptions
+
     func run() throws {
-        let client = try JSONHeaderClient(connectingTo: server.address, speaking: "files")
+        let client = try JSONHeaderClient(connectingTo: server.address, speaking: "files", tls: tls)
         try client.send(header: FilesRequest(op: "list"))
         let (response, _) = try client.receiveHeader(FilesResponse.self)
         guard response.ok else { throw CommandFailure(response.error ?? "refused") }

@@ -57,10 +57,10 @@ extension E2ESuite {
             ),
             ("connect", ["<address>", "--udp", "--framing", "--wait"] + tlsClientOptions),
             ("chat", ["<address>", "--name"] + tlsClientOptions),
-            ("exec", ["<address>", "<command>", "--token-file"]),
-            ("put", ["<address>", "<file>", "--as", "--quiet"]),
-            ("get", ["<address>", "<name>", "-o", "--quiet"]),
-            ("ls", ["<address>"]),
+            ("exec", ["<address>", "<command>", "--token-file"] + tlsClientOptions),
+            ("put", ["<address>", "<file>", "--as", "--quiet"] + tlsClientOptions),
+            ("get", ["<address>", "<name>", "-o", "--quiet"] + tlsClientOptions),
+            ("ls", ["<address>"] + tlsClientOptions),
             (
                 "bench",
                 [

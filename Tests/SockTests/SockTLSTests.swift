@@ -117,5 +117,40 @@ extension E2ESuite {
             #expect(result.status == 0, "stderr: \(result.standardError)")
             #expect(result.outputText == "still here\n")
         }
+
+        @Test func filesAndExec_WorkOverTLS_EndToEnd() throws {
+            let files = try Files()
+            defer { files.directory.remove() }
+            let root = files.directory.file("root")
+            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: false)
+            let payload = Data((0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+            try payload.write(to: URL(fileURLWithPath: files.directory.file("data.bin")))
+            let tls = ["--tls", "--tls-ca", files.ca]
+            let server = try E2EServer.serve("files", ["--root", root] + files.serveOptions)
+            defer { server.stop() }
+            let put = try E2ERun.sock(["put", server.address, files.directory.file("data.bin")] + tls)
+            #expect(put.status == 0, "stderr: \(put.standardError)")
+            let list = try E2ERun.sock(["ls", server.address] + tls)
+            #expect(list.status == 0 && list.outputText.contains("data.bin"), "\(list.outputText) \(list.standardError)")
+            let copy = files.directory.file("copy.bin")
+            let get = try E2ERun.sock(["get", server.address, "data.bin", "-o", copy] + tls)
+            #expect(get.status == 0, "stderr: \(get.standardError)")
+            #expect(FileManager.default.contents(atPath: copy) == payload)
+
+            let exec = try E2EServer.serve("exec", ["--allow", "echo"] + files.serveOptions)
+            defer { exec.stop() }
+            let echoed = try E2ERun.sock(["exec", exec.address] + tls + ["--", "echo", "over", "tls"])
+            #expect(echoed.status == 0, "stderr: \(echoed.standardError)")
+            #expect(echoed.outputText == "over tls\n")
+        }
+
+        @Test func chatTLS_JoinsTheRoom() throws {
+            let server = try E2EServer.serve("chat", ["--tls-self-signed"])
+            defer { server.stop() }
+            let result = try E2ERun.sock(
+                ["chat", server.address, "--tls", "--tls-insecure", "--name", "alice"], input: "/who\n/quit\n")
+            #expect(result.status == 0, "stderr: \(result.standardError)")
+            #expect(result.outputText.contains("* online: alice"), "\(result.outputText)")
+        }
     }
 }
