@@ -61,7 +61,10 @@ struct TLSClientOptions: ParsableArguments {
         }
     }
 
-    private func makeContext() throws -> TLSContext {
+    /// The client context `--tls` asks for (warns on stderr when insecure).
+    ///
+    /// - Throws: `TLSError` when a CA, certificate or key file cannot be used.
+    func makeContext() throws -> TLSContext {
         if insecure { writeStandardError("sock: warning: --tls-insecure: the server's certificate is not verified\n") }
         return try TLSContext(
             .client(

@@ -66,7 +66,7 @@ extension E2ESuite {
                 [
                     "<address>", "--connections", "--size", "--pipeline", "--duration", "--warmup", "--udp", "--threads",
                     "--json",
-                ]
+                ] + tlsClientOptions
             ),
             ("resolve", ["<host>", "<port>"]),
         ])

@@ -152,5 +152,18 @@ extension E2ESuite {
             #expect(result.status == 0, "stderr: \(result.standardError)")
             #expect(result.outputText.contains("* online: alice"), "\(result.outputText)")
         }
+
+        @Test func benchTLS_LoadsAnEchoServerOverTLS_WithoutErrors() throws {
+            let server = try E2EServer.serve("echo", ["--tls-self-signed", "--quiet"])
+            defer { server.stop() }
+            let result = try E2ERun.sock([
+                "bench", server.address, "--tls", "--tls-insecure", "--connections", "4", "--pipeline", "2",
+                "--duration", "0.5", "--warmup", "0.1", "--json",
+            ])
+            #expect(result.status == 0, "stderr: \(result.standardError)")
+            let report = try E2EBench.report(result)
+            #expect((report["errors"] as? Int) == 0)
+            #expect(((report["messages_per_s"] as? Double) ?? 0) > 0)
+        }
     }
 }
