@@ -107,4 +107,24 @@ extension TLSSocket {
             return (result == 0 ? 1 : result, ())
         }
     }
+
+    /// Whether a read would return at once: decrypted bytes are buffered, or the records
+    /// that have arrived hold data, the peer's close_notify or an error (which the read
+    /// then reports). Records without data, such as TLS 1.3 session tickets, are
+    /// processed and do not count. Never waits.
+    ///
+    /// The corresponding C function is `SSL_peek_ex`; Python: `SSLSocket.pending()`, and `select` on the socket.
+    public var isReadable: Bool {
+        guard socket.descriptor.acquire() else { return true }
+        defer { socket.descriptor.release() }
+        var byte: UInt8 = 0
+        let outcome = try? step("tls peek", endOfStream: 0) { ssl in
+            var count = 0
+            return (SSL_peek_ex(ssl, &byte, 1, &count), count)
+        }
+        switch outcome {
+        case .wantRead?, .wantWrite?: return false
+        case .done?, nil: return true
+        }
+    }
 }

@@ -1,6 +1,10 @@
 import Framing
 import Sockets
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A client's connection, blocking: the socket, or TLS over it (`--tls`). What `connect`
 /// and `chat` read and write goes through here.
 final class ClientConnection: Sendable {
@@ -66,6 +70,14 @@ final class ClientConnection: Sendable {
         }
         let kind: SocketError.Kind = error.kind == .truncated ? .unexpectedEndOfStream : .other
         return SocketError(kind, operation: error.operation, address: error.address, detail: error.reason)
+    }
+
+    /// Whether the server has sent something (or closed) that a read would return now.
+    /// On TLS only records with data count: a TLS 1.3 server's session tickets do not.
+    var hasInput: Bool {
+        if let tls { return tls.isReadable }
+        var descriptor = pollfd(fd: socket.fileDescriptor, events: Int16(POLLIN), revents: 0)
+        return poll(&descriptor, 1, 0) == 1 && descriptor.revents != 0
     }
 
     /// Ends what we send (on TLS: close_notify first); the server's side stays open.

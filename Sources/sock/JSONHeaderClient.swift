@@ -60,8 +60,7 @@ final class JSONHeaderClient {
     /// Whether the server has sent something (or closed) already, before the request's
     /// body is complete: a server refuses a put early, then stops reading.
     var responseArrived: Bool {
-        var descriptor = pollfd(fd: socket.fileDescriptor, events: Int16(POLLIN), revents: 0)
-        return input.bufferedCount > 0 || (poll(&descriptor, 1, 0) == 1 && descriptor.revents != 0)
+        input.bufferedCount > 0 || connection.hasInput
     }
 
     /// Reads a response header.

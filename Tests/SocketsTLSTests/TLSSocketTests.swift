@@ -177,4 +177,22 @@ import Testing
         }
         #expect(error?.kind == .handshakeTimedOut)
     }
+
+    @Test func isReadable_IgnoresSessionTickets_AndSeesData() async throws {
+        let fixture = try TLSFixture()
+        let (clientSocket, serverSocket) = try await TLSFixture.connectedPair()
+        defer {
+            clientSocket.close()
+            serverSocket.close()
+        }
+        let client = try fixture.clientContext().wrap(clientSocket, serverName: "localhost")
+        let server = try fixture.serverContext().wrap(serverSocket)
+        let errors = await TLSFixture.handshake(client: client, server: server)
+        #expect(errors.client == nil && errors.server == nil)
+        // The server's TLS 1.3 session tickets may have arrived: they are not data.
+        #expect(!client.isReadable)
+        try await server.write(Array("x".utf8), deadline: TLSFixture.deadline())
+        #expect(await eventually { client.isReadable })
+        #expect(try await client.read(upTo: 10, deadline: TLSFixture.deadline()) == Array("x".utf8))
+    }
 }

@@ -230,10 +230,12 @@ public final class Server: Sendable {
         logger.info("connection opened", metadata: ["peer": "\(peer)"])
     }
 
-    /// Logs a handler's error, unless it only says that the connection ended.
+    /// Logs a handler's error, unless it only says that the connection ended (a TLS
+    /// client that closes without close_notify, as Python's `ssl` sockets do, included).
     @inline(never)
     private func failed(_ error: any Error, peer: SocketAddress) {
         if let error = error as? SocketError, error.kind == .closed || error.kind == .connectionReset { return }
+        if let error = error as? TLSError, error.kind == .truncated { return }
         if error is CancellationError { return }
         logger.notice("connection failed", metadata: ["peer": "\(peer)", "error": "\(error)"])
     }
