@@ -17,6 +17,8 @@ public final class TLSContext: @unchecked Sendable {
     public let configuration: TLSConfiguration
     /// The server's ALPN list in wire format and a 0 byte, which OpenSSL's callback reads.
     private let alpnSelection: UnsafeMutableBufferPointer<UInt8>?
+    /// A client's latest session (`SSL_SESSION`, owned) per server, for resumption.
+    private let sessions = LockedValue<[String: OpaquePointer]>([:])
 
     /// Makes a context: loads the certificate chain, the key and the trust roots.
     ///
@@ -43,6 +45,7 @@ public final class TLSContext: @unchecked Sendable {
     deinit {
         SSL_CTX_free(context)
         alpnSelection?.deallocate()
+        sessions.withLock { $0.values.forEach { SSL_SESSION_free($0) } }
     }
 
     private func configure() throws(TLSError) {
@@ -77,11 +80,35 @@ public final class TLSContext: @unchecked Sendable {
             if let alpnSelection {
                 _ = csockets_tls_set_alpn_selection(UnsafeMutableRawPointer(context), alpnSelection.baseAddress)
             }
-        } else if !configuration.applicationProtocols.isEmpty {
-            let wire = Self.wireFormat(configuration.applicationProtocols)
-            guard SSL_CTX_set_alpn_protos(context, wire, UInt32(wire.count)) == 0 else {
-                throw TLSError.configuration("ALPN protocols")
+        } else {
+            if !configuration.applicationProtocols.isEmpty {
+                let wire = Self.wireFormat(configuration.applicationProtocols)
+                guard SSL_CTX_set_alpn_protos(context, wire, UInt32(wire.count)) == 0 else {
+                    throw TLSError.configuration("ALPN protocols")
+                }
             }
+            // Every new session (TLS 1.3: each ticket, after the handshake) is kept for resumption.
+            _ = copenssl_set_session_cache_mode(context, Int(SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE))
+            SSL_CTX_sess_set_new_cb(context) { ssl, session in
+                guard let ssl, let session, let owner = SSL_get_ex_data(ssl, 0) else { return 0 }
+                let socket = Unmanaged<TLSSocket>.fromOpaque(owner).takeUnretainedValue()
+                guard let key = socket.sessionKey else { return 0 }
+                socket.context.keep(session, for: key)
+                return 1
+            }
+        }
+    }
+
+    /// Keeps `session` (taking ownership) as the one to resume with `key`'s server.
+    private func keep(_ session: OpaquePointer, for key: String) {
+        let previous = sessions.withLock { $0.updateValue(session, forKey: key) }
+        if let previous { SSL_SESSION_free(previous) }
+    }
+
+    /// Offers the session kept for `key`'s server, if any, on a new client connection.
+    func offerSession(for key: String, on ssl: OpaquePointer) {
+        sessions.withLock { sessions in
+            if let session = sessions[key] { _ = SSL_set_session(ssl, session) }
         }
     }
 

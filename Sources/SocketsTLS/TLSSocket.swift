@@ -30,6 +30,8 @@ public final class TLSSocket: Sendable {
     public let serverName: String?
     /// The peer's address, for error messages.
     let peer: SocketAddress?
+    /// A client's key for resuming sessions: the server name and address.
+    let sessionKey: String?
     /// OpenSSL's connection object; every call on it holds this lock.
     let connection: LockedValue<OpaquePointer>
 
@@ -37,7 +39,10 @@ public final class TLSSocket: Sendable {
         self.socket = socket
         self.context = context
         self.serverName = serverName
-        self.peer = try? socket.peerAddress()
+        let peer = try? socket.peerAddress()
+        self.peer = peer
+        self.sessionKey =
+            context.configuration.role == .client ? "\(serverName ?? "")|\(peer.map { "\($0)" } ?? "")" : nil
         guard let ssl = SSL_new(context.context) else {
             throw TLSError.fromQueue(operation: "tls wrap", address: peer, ssl: nil, fallback: "SSL_new failed")
         }
@@ -50,6 +55,9 @@ public final class TLSSocket: Sendable {
         if context.configuration.role == .client {
             SSL_set_connect_state(ssl)
             if let serverName { try Self.setServerName(serverName, on: ssl, verifying: context.configuration.verifiesPeer) }
+            // For the new-session callback, which runs only inside calls on this object.
+            _ = SSL_set_ex_data(ssl, 0, Unmanaged.passUnretained(self).toOpaque())
+            if let sessionKey { context.offerSession(for: sessionKey, on: ssl) }
         } else {
             SSL_set_accept_state(ssl)
         }

@@ -195,4 +195,32 @@ import Testing
         #expect(await eventually { client.isReadable })
         #expect(try await client.read(upTo: 10, deadline: TLSFixture.deadline()) == Array("x".utf8))
     }
+
+    @Test(arguments: [TLSConfiguration.Version.tls13, .tls12])
+    func clientSession_IsResumed_OnTheNextConnectionToTheSameServer(version: TLSConfiguration.Version) async throws {
+        let fixture = try TLSFixture()
+        let clientContext = try fixture.clientContext()
+        let serverContext = try fixture.serverContext(maximumVersion: version)
+        let listener = try Socket.listen(on: "127.0.0.1:0")
+        defer { listener.close() }
+        var reused: [Bool] = []
+        for _ in 0..<2 {
+            let (clientSocket, serverSocket) = try await TLSFixture.connectedPair(through: listener)
+            defer {
+                clientSocket.close()
+                serverSocket.close()
+            }
+            let client = try clientContext.wrap(clientSocket, serverName: "localhost")
+            let server = try serverContext.wrap(serverSocket)
+            let errors = await TLSFixture.handshake(client: client, server: server)
+            #expect(errors.client == nil && errors.server == nil)
+            // A read processes the TLS 1.3 session tickets that follow the handshake.
+            try await server.write(Array("x".utf8), deadline: TLSFixture.deadline())
+            #expect(try await client.read(upTo: 10, deadline: TLSFixture.deadline()) == Array("x".utf8))
+            reused.append(client.isSessionReused)
+            // OpenSSL does not resume a session whose connection ended without close_notify.
+            try await client.closeWrite(deadline: TLSFixture.deadline())
+        }
+        #expect(reused == [false, true])
+    }
 }

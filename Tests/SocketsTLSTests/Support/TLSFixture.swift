@@ -44,6 +44,11 @@ struct TLSFixture {
     static func connectedPair() async throws -> (client: Socket, server: Socket) {
         let listener = try Socket.listen(on: "127.0.0.1:0")
         defer { listener.close() }
+        return try await connectedPair(through: listener)
+    }
+
+    /// A connected TCP pair: a client connected to `listener`, and the accepted socket.
+    static func connectedPair(through listener: Socket) async throws -> (client: Socket, server: Socket) {
         let client = try Socket(.inet, .stream)
         try await client.connect(to: listener.localAddress(), deadline: deadline())
         let (server, _) = try await listener.accept(deadline: deadline())
