@@ -21,6 +21,9 @@ extension E2ESuite {
                 try authority.certificatePEM.write(toFile: directory.file("ca.pem"), atomically: true, encoding: .utf8)
                 try server.certificatePEM.write(toFile: directory.file("cert.pem"), atomically: true, encoding: .utf8)
                 try server.privateKeyPEM.write(toFile: directory.file("key.pem"), atomically: true, encoding: .utf8)
+                let client = try authority.issue(hosts: ["sock test client"])
+                try client.certificatePEM.write(toFile: directory.file("client.pem"), atomically: true, encoding: .utf8)
+                try client.privateKeyPEM.write(toFile: directory.file("client-key.pem"), atomically: true, encoding: .utf8)
             }
 
             var serveOptions: [String] { ["--tls-cert", certificate, "--tls-key", key] }
@@ -164,6 +167,29 @@ extension E2ESuite {
             let report = try E2EBench.report(result)
             #expect((report["errors"] as? Int) == 0)
             #expect(((report["messages_per_s"] as? Double) ?? 0) > 0)
+        }
+
+        @Test func serveWithClientCA_AcceptsOnlyClientsWithACertificate() throws {
+            let files = try Files()
+            defer { files.directory.remove() }
+            let server = try E2EServer.serve("echo", files.serveOptions + ["--tls-client-ca", files.ca])
+            defer { server.stop() }
+            let tls = ["--tls", "--tls-ca", files.ca]
+            let accepted = try E2ERun.sock(
+                ["connect", server.address] + tls
+                    + ["--tls-cert", files.directory.file("client.pem"), "--tls-key", files.directory.file("client-key.pem")],
+                input: "mutual\n")
+            #expect(accepted.status == 0, "stderr: \(accepted.standardError)")
+            #expect(accepted.outputText == "mutual\n")
+            let refused = try E2ERun.sock(["connect", server.address] + tls, input: "anonymous\n")
+            #expect(refused.status == 1)
+            #expect(refused.outputText.isEmpty)
+            // The server's alert, unless its reset (our data reached a closed socket) overtook it.
+            #expect(
+                refused.standardError.contains("certificate required")
+                    || refused.standardError.contains("the server closed the connection"),
+                "stderr: \(refused.standardError)")
+            #expect(server.isRunning)
         }
     }
 }
