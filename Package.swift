@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
@@ -63,6 +65,27 @@ let package = Package(
             ],
             swiftSettings: asyncOnCallerExecutor
         ),
+        // The system OpenSSL 3 (libssl-dev), as Python's `ssl`, curl and socat use it.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        // The one piece of OpenSSL glue Swift cannot write: a socket BIO that sends with MSG_NOSIGNAL.
+        .target(name: "CSocketsTLS", dependencies: ["COpenSSL"]),
+        // Layer 4½: TLS over a connected `Socket`, async and blocking.
+        .target(
+            name: "SocketsTLS",
+            dependencies: [
+                "COpenSSL",
+                "CSocketsTLS",
+                "SocketsSystem",
+                "SocketsReactor",
+                "SocketsCore",
+                "Framing",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: asyncOnCallerExecutor
+        ),
         // Layer 5: the server core; `import Sockets` re-exports the layers below.
         .target(
             name: "Sockets",
@@ -70,6 +93,7 @@ let package = Package(
                 "SocketsSystem",
                 "SocketsReactor",
                 "SocketsCore",
+                "SocketsTLS",
                 "Framing",
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -120,6 +144,10 @@ let package = Package(
         .testTarget(
             name: "SocketsTests",
             dependencies: ["Sockets", "Framing", "TestSupport", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "SocketsTLSTests", dependencies: ["SocketsTLS", "Sockets", "Framing", "TestSupport"],
+            swiftSettings: asyncOnCallerExecutor
         ),
         .testTarget(name: "ServicesTests", dependencies: ["Services", "Sockets", "Framing", "TestSupport"]),
         // End-to-end tests that run the built executables (`sock`, `seeds`).

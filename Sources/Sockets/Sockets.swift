@@ -3,3 +3,4 @@
 @_exported import SocketsCore
 @_exported import SocketsReactor
 @_exported import SocketsSystem
+@_exported import SocketsTLS

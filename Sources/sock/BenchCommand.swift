@@ -19,6 +19,8 @@ struct BenchCommand: AsyncParsableCommand {
 
     @OptionGroup var server: ClientOptions
 
+    @OptionGroup(title: "TLS options") var tls: TLSClientOptions
+
     @Option(help: "Concurrent connections (UDP: sockets).")
     var connections = 1
 
@@ -57,6 +59,11 @@ struct BenchCommand: AsyncParsableCommand {
         load.duration = .milliseconds(Int64(duration * 1000))
         load.warmup = .milliseconds(Int64(warmup * 1000))
         load.udp = transport.udp
+        if tls.enabled {
+            if transport.udp { throw ValidationError("--tls is for streams, not --udp") }
+            load.tls = try tls.makeContext()
+            load.tlsServerName = tls.serverName ?? TLSClientOptions.host(of: server.address)
+        }
         let report = try await LoadGenerator.run(load, reactors: try threads.makeReactors())
         if json {
             let encoder = JSONEncoder()

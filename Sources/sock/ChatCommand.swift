@@ -19,6 +19,8 @@ struct ChatCommand: ParsableCommand {
 
     @OptionGroup var server: ClientOptions
 
+    @OptionGroup(title: "TLS options") var tls: TLSClientOptions
+
     @Option(help: "Your name (sent as /nick NAME).")
     var name: String?
 
@@ -26,17 +28,17 @@ struct ChatCommand: ParsableCommand {
     /// (`/quit` or the end of the input) is the normal end; before, or a failed send,
     /// is reported: `sock: ADDR: the server closed the connection`, exit 1.
     func run() throws {
-        let socket = try Socket.connect(to: server.address)
+        let connection = try tls.connect(to: server.address)
         var output: [UInt8] = []
         if let name {
             try Framing.line.encode(Array("/nick \(name)".utf8), into: &output)
-            do throws(SocketError) {
-                try socket.sendAll(output)
-            } catch {
-                throw error.meansPeerClosed ? CommandFailure.serverClosedConnection(server.address) : error
+            do {
+                try connection.sendAll(output)
+            } catch let error as SocketError where error.meansPeerClosed {
+                throw CommandFailure.serverClosedConnection(server.address)
             }
         }
-        let sender = InputSender.start(to: socket) { sender in
+        let sender = InputSender.start(to: connection) { sender in
             var line: [UInt8] = []
             while let text = readLine(strippingNewline: true) {
                 line.removeAll(keepingCapacity: true)
@@ -48,7 +50,7 @@ struct ChatCommand: ParsableCommand {
         let colour = isatty(STDOUT_FILENO) == 1
         var decoder = LineDecoder()
         do {
-            while let message = try socket.recvMessage(&decoder) {
+            while let message = try connection.recvMessage(&decoder) {
                 let text = String(decoding: message, as: UTF8.self)
                 let notice = text.hasPrefix("* ") || text.hasPrefix("! ")
                 print(colour && notice ? "\u{1B}[2m\(text)\u{1B}[0m" : text)

@@ -27,6 +27,8 @@ struct ConnectCommand: ParsableCommand {
 
     @OptionGroup var server: ClientOptions
 
+    @OptionGroup(title: "TLS options") var tls: TLSClientOptions
+
     @OptionGroup var transport: DatagramFlag
 
     @OptionGroup var framingOption: FramingOption
@@ -49,6 +51,7 @@ struct ConnectCommand: ParsableCommand {
 
     func run() throws {
         if transport.udp {
+            if tls.enabled { throw ValidationError("--tls is for streams, not --udp") }
             try runDatagrams()
         } else {
             try runStream()
@@ -66,9 +69,10 @@ struct ConnectCommand: ParsableCommand {
         let trace = connection.makeTrace(bytes)
         let socket = try connection.connect(to: server.address, trace: trace)
         defer { trace.closing(socket) }
+        let client = try tls.wrap(socket, address: server.address)
         let framing = self.framing
         let crlf = bytes.crlf
-        let sender = InputSender.start(to: socket) { sender in
+        let sender = InputSender.start(to: client) { sender in
             try Self.copyStandardInput(to: sender, framing: framing, crlf: crlf, trace: trace)
         }
         var decoder = framing.makeDecoder()
@@ -77,7 +81,7 @@ struct ConnectCommand: ParsableCommand {
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 1)
         defer { chunk.deallocate() }
         do {
-            while let message = try receiveMessage(from: socket, into: &decoder, chunk: chunk, trace: trace, sender: sender) {
+            while let message = try receiveMessage(from: client, into: &decoder, chunk: chunk, trace: trace, sender: sender) {
                 received = true
                 FileHandle.standardOutput.write(Data(framing == .raw ? message : message + [0x0A]))
             }
@@ -106,13 +110,13 @@ struct ConnectCommand: ParsableCommand {
     /// each chunk shown to `trace`. With `-w`, a read that times out ends the command,
     /// unless stdin was sent meanwhile.
     private func receiveMessage(
-        from socket: Socket, into decoder: inout AnyByteMessageDecoder, chunk: UnsafeMutableRawBufferPointer,
+        from client: ClientConnection, into decoder: inout AnyByteMessageDecoder, chunk: UnsafeMutableRawBufferPointer,
         trace: ConnectionTrace, sender: InputSender
     ) throws -> [UInt8]? {
         var sentBefore = sender.snapshot.sentBytes
         while true {
             if let message = try decoder.next() { return message }
-            guard let count = try Self.receive(from: socket, into: chunk) else {
+            guard let count = try Self.receive(from: client, into: chunk) else {
                 let sent = sender.snapshot.sentBytes
                 guard sent != sentBefore else {
                     throw CommandFailure("\(server.address): nothing sent or received for \(connection.timeout ?? 0) s")
@@ -129,11 +133,13 @@ struct ConnectCommand: ParsableCommand {
 
     /// One `recv` into `chunk`: the byte count (0 at the end of the stream), nil when
     /// the socket's timeout (`-w`) passed first.
-    private static func receive(from socket: Socket, into chunk: UnsafeMutableRawBufferPointer) throws(SocketError) -> Int? {
+    private static func receive(from client: ClientConnection, into chunk: UnsafeMutableRawBufferPointer) throws -> Int? {
         do {
-            return try socket.recv(into: chunk)
-        } catch {
-            guard error.kind == .timedOut else { throw error }
+            // TLS errors as they are: a server that drops the connection without
+            // close_notify is `truncated`, not an ordinary end of stream.
+            if let tls = client.tls { return try tls.recv(into: chunk) }
+            return try client.socket.recv(into: chunk)
+        } catch let error as SocketError where error.kind == .timedOut {
             return nil
         }
     }

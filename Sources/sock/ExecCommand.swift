@@ -26,6 +26,8 @@ struct ExecCommand: ParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
+    @OptionGroup(title: "TLS options") var tls: TLSClientOptions
+
     @OptionGroup var tokenFile: TokenFileOption
 
     @Argument(parsing: .postTerminator, help: "The program and its arguments, after --.")
@@ -39,7 +41,7 @@ struct ExecCommand: ParsableCommand {
 
     func run() throws {
         let token = try tokenFile.token()
-        let client = try JSONHeaderClient(connectingTo: server.address, speaking: "exec", options: connection)
+        let client = try JSONHeaderClient(connectingTo: server.address, speaking: "exec", options: connection, tls: tls)
         try client.send(header: ExecRequest(argv: command, token: token))
         let (response, bodyLength) = try client.receiveHeader(ExecResponse.self)
         guard response.standardOutputCount >= 0, response.standardErrorCount >= 0,

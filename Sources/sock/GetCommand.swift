@@ -26,6 +26,8 @@ struct GetCommand: ParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
+    @OptionGroup(title: "TLS options") var tls: TLSClientOptions
+
     @Argument(help: "The file's name on the server.")
     var name: String
 
@@ -38,7 +40,7 @@ struct GetCommand: ParsableCommand {
     @OptionGroup var progressFlag: ProgressFlag
 
     func run() throws {
-        let client = try JSONHeaderClient(connectingTo: server.address, speaking: "files", options: connection)
+        let client = try JSONHeaderClient(connectingTo: server.address, speaking: "files", options: connection, tls: tls)
         try client.send(header: FilesRequest(op: "get", name: name))
         let (response, bodyLength) = try client.receiveHeader(FilesResponse.self)
         guard response.ok else { throw CommandFailure(response.error ?? "refused") }

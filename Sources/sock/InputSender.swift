@@ -20,34 +20,36 @@ final class InputSender: Sendable {
         var failure: (any Error)?
     }
 
-    private let socket: Socket
+    private let connection: ClientConnection
     private let progress = LockedValue(Progress())
 
-    private init(_ socket: Socket) {
-        self.socket = socket
+    private init(_ connection: ClientConnection) {
+        self.connection = connection
     }
 
     /// Starts a thread that runs `copy`, which sends with ``send(_:)`` and returns at the
     /// end of the input; then half-closes.
-    static func start(to socket: Socket, _ copy: @escaping @Sendable (InputSender) throws -> Void) -> InputSender {
-        let sender = InputSender(socket)
+    static func start(to connection: ClientConnection, _ copy: @escaping @Sendable (InputSender) throws -> Void)
+        -> InputSender
+    {
+        let sender = InputSender(connection)
         Thread {
             do {
                 try copy(sender)
                 sender.progress.withLock { $0.inputEnded = true }
-                try socket.shutdown(.write)
+                try connection.closeWrite()
             } catch {
                 sender.progress.withLock { $0.failure = error }
                 // Ends the command's read loop (it reads end of stream), which then reports this.
-                try? socket.shutdown(.read)
+                try? connection.socket.shutdown(.read)
             }
         }.start()
         return sender
     }
 
     /// Sends all of `bytes`.
-    func send(_ bytes: some Collection<UInt8>) throws(SocketError) {
-        try socket.sendAll(bytes)
+    func send(_ bytes: some Collection<UInt8>) throws {
+        try connection.sendAll(bytes)
         progress.withLock { $0.sentBytes += bytes.count }
     }
 

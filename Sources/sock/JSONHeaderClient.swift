@@ -19,7 +19,8 @@ final class JSONHeaderClient {
     let address: String
     /// The protocol the server is expected to speak, for messages: `files` or `exec`.
     let protocolName: String
-    private let socket: Socket
+    private let connection: ClientConnection
+    private var socket: Socket { connection.socket }
     private let input: BufferedSocket
     private let trace: ConnectionTrace
 
@@ -29,15 +30,27 @@ final class JSONHeaderClient {
     ///   - address: The server: `HOST:PORT`, `[IPV6]:PORT` or `unix:PATH`.
     ///   - protocolName: What it should speak (`files`, `exec`), named when it does not.
     ///   - options: `-v`, `-w`, `--source`, `-4`/`-6`.
-    /// - Throws: ``SocketError`` when the connection fails.
+    ///   - tls: The TLS options (`--tls`: the handshake is done here).
+    /// - Throws: ``SocketError`` when the connection fails, ``CommandFailure`` when the handshake does.
     init(
-        connectingTo address: String, speaking protocolName: String, options: ConnectionOptions
-    ) throws(SocketError) {
+        connectingTo address: String, speaking protocolName: String, options: ConnectionOptions,
+        tls: TLSClientOptions
+    ) throws {
         self.address = address
         self.protocolName = protocolName
         trace = options.makeTrace()
-        socket = try options.connect(to: address, trace: trace)
-        input = BufferedSocket(socket, chunkSize: Self.chunkSize)
+        let socket = try options.connect(to: address, trace: trace)
+        let connection: ClientConnection
+        do {
+            connection = try tls.wrap(socket, address: address)
+        } catch {
+            socket.close()
+            throw error
+        }
+        self.connection = connection
+        input = BufferedSocket(connection.socket, chunkSize: Self.chunkSize) { buffer throws(SocketError) in
+            try connection.recv(into: buffer)
+        }
     }
 
     deinit {
@@ -50,19 +63,18 @@ final class JSONHeaderClient {
     func send(header: some Encodable) throws {
         var bytes: [UInt8] = []
         try LengthPrefixedEncoder(.length).encode(try JSONHeaderMessage(header: header).header, into: &bytes)
-        try socket.sendAll(bytes)
+        try bytes.withUnsafeBytes { buffer throws in try connection.sendAll(buffer) }
     }
 
     /// Sends body bytes.
     func sendBody(_ bytes: UnsafeRawBufferPointer) throws(SocketError) {
-        try socket.sendAll(bytes)
+        try connection.sendAll(bytes)
     }
 
     /// Whether the server has sent something (or closed) already, before the request's
     /// body is complete: a server refuses a put early, then stops reading.
     var responseArrived: Bool {
-        var descriptor = pollfd(fd: socket.fileDescriptor, events: Int16(POLLIN), revents: 0)
-        return input.bufferedCount > 0 || (poll(&descriptor, 1, 0) == 1 && descriptor.revents != 0)
+        input.bufferedCount > 0 || connection.hasInput
     }
 
     /// Reads a response header.
@@ -107,7 +119,8 @@ final class JSONHeaderClient {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunkSize, alignment: 16)
         defer { buffer.deallocate() }
         while remaining > 0 {
-            let received = try socket.recv(into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<min(remaining, buffer.count)]))
+            let received = try connection.recv(
+                into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<min(remaining, buffer.count)]))
             guard received > 0 else {
                 throw CommandFailure("\(address): the server closed the connection after \(count - remaining) of \(count) bytes")
             }

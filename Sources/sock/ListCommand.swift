@@ -21,8 +21,10 @@ struct ListCommand: ParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
+    @OptionGroup(title: "TLS options") var tls: TLSClientOptions
+
     func run() throws {
-        let client = try JSONHeaderClient(connectingTo: server.address, speaking: "files", options: connection)
+        let client = try JSONHeaderClient(connectingTo: server.address, speaking: "files", options: connection, tls: tls)
         try client.send(header: FilesRequest(op: "list"))
         let (response, _) = try client.receiveHeader(FilesResponse.self)
         guard response.ok else { throw CommandFailure(response.error ?? "refused") }

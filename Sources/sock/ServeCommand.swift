@@ -68,6 +68,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "files options") var files: ServeFilesOptions
 
+    @OptionGroup(title: "TLS options") var tls: ServeTLSOptions
+
     func validate() throws {
         let udp = transport.udp
         if udp && ![.echo, .upper, .chat].contains(service) {
@@ -76,6 +78,7 @@ struct ServeCommand: AsyncParsableCommand {
         if framingOption.given != nil && [.exec, .files].contains(service) {
             throw ValidationError("\(service.rawValue) has its own protocol; --framing is for echo, upper, hello, time and chat")
         }
+        if tls.isEnabled && udp { throw ValidationError("TLS is for streams, not --udp") }
         if framingOption.given != nil && udp {
             throw ValidationError("--framing is for streams: with --udp every datagram is one message")
         }
@@ -109,6 +112,7 @@ struct ServeCommand: AsyncParsableCommand {
                 DatagramServer(socket: socket, logger: logger, handler: try datagramHandler(logger: logger)))
         } else {
             let handler = try streamService(framing: framing)
+            let tlsContext = try tls.makeContext(listenAddress: listen)
             if let unixPath { try UnixSocketFile.prepare(unixPath, type: .stream) }
             let listener = try Socket.listen(on: listen)
             address = try listener.localAddress()
@@ -116,7 +120,8 @@ struct ServeCommand: AsyncParsableCommand {
                 Server(
                     listeners: [listener],
                     configuration: ServerConfiguration(
-                        maximumConnections: maximumConnections, idleTimeout: .milliseconds(Int64(idleTimeout * 1000))),
+                        maximumConnections: maximumConnections, idleTimeout: .milliseconds(Int64(idleTimeout * 1000)),
+                        tls: tlsContext),
                     logger: logger,
                     reactors: try threads.makeReactors(),
                     handler: handler.serve))

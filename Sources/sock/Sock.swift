@@ -32,6 +32,8 @@ struct Sock: AsyncParsableCommand {
             }
         } catch let error as SocketError {
             fail("\(error)")
+        } catch let error as TLSError {
+            fail("\(error)")
         } catch let error as CommandFailure {
             fail(error.message, code: error.exitCode)
         } catch let error as ExitCode {

@@ -37,6 +37,10 @@ extension E2ESuite {
 
         /// ConnectionOptions: `-v`, `-w`, `--source`, `-4`, `-6`.
         private static let connectionOptions = ["-v", "--verbose", "-w", "--timeout", "--source", "-4", "-6"]
+        /// What `--tls` adds to a client command (`TLSClientOptions`).
+        static let tlsClientOptions = [
+            "--tls", "--tls-ca", "--tls-server-name", "--tls-insecure", "--tls-cert", "--tls-key", "--tls-alpn",
+        ]
 
         private static func help(_ arguments: [String]) throws -> HelpScreen {
             let result = try E2ERun.sock(arguments + ["--help"])
@@ -50,26 +54,26 @@ extension E2ESuite {
                 [
                     "<service>", "--listen", "--udp", "--framing", "--max-connections", "--idle-timeout", "--quiet",
                     "--threads", "--allow", "--token-file", "--timeout", "--max-output", "--protocol", "--root", "--max-size",
-                    "--read-only",
+                    "--read-only", "--tls-cert", "--tls-key", "--tls-client-ca", "--tls-self-signed",
                 ]
             ),
             (
                 "connect",
                 [
                     "<address>", "--udp", "--framing", "--wait", "--hex", "--crlf",
-                ] + Self.connectionOptions
+                ] + Self.connectionOptions + Self.tlsClientOptions
             ),
-            ("chat", ["<address>", "--name"]),
-            ("exec", ["<address>", "<command>", "--token-file"] + Self.connectionOptions),
-            ("put", ["<address>", "<file>", "--as", "--quiet"] + Self.connectionOptions),
-            ("get", ["<address>", "<name>", "-o", "--quiet"] + Self.connectionOptions),
-            ("ls", ["<address>"] + Self.connectionOptions),
+            ("chat", ["<address>", "--name"] + Self.tlsClientOptions),
+            ("exec", ["<address>", "<command>", "--token-file"] + Self.connectionOptions + Self.tlsClientOptions),
+            ("put", ["<address>", "<file>", "--as", "--quiet"] + Self.connectionOptions + Self.tlsClientOptions),
+            ("get", ["<address>", "<name>", "-o", "--quiet"] + Self.connectionOptions + Self.tlsClientOptions),
+            ("ls", ["<address>"] + Self.connectionOptions + Self.tlsClientOptions),
             (
                 "bench",
                 [
                     "<address>", "--connections", "--size", "--pipeline", "--duration", "--warmup", "--udp", "--threads",
                     "--json",
-                ]
+                ] + tlsClientOptions
             ),
             ("resolve", ["<host>", "<port>"]),
             ("probe", ["<host>", "<ports>", "-w", "--timeout"]),

@@ -24,6 +24,10 @@ public struct LoadConfiguration: Sendable {
     /// How long after the measured time the last replies may take; a stream connection
     /// still waiting then counts as an error.
     public var drainTimeout: Duration = .seconds(2)
+    /// A client context: every stream connection speaks TLS (handshake before the load starts).
+    public var tls: TLSContext?
+    /// The name the server's certificate is checked against (and sent as SNI) with ``tls``.
+    public var tlsServerName: String?
 
     /// Creates a configuration for `address` with the defaults above.
     public init(address: String) {
@@ -152,6 +156,20 @@ public enum LoadGenerator {
         // Connecting may take until the end of the run: with no warm-up the window starts now.
         try await socket.connect(to: target, deadline: window.end)
         if target.family != .unix { try socket.setOption(.noDelay, true) }
+        if let context = configuration.tls {
+            let tls = try context.wrap(socket, serverName: configuration.tlsServerName)
+            try await tls.handshake(deadline: window.end)
+            try await exchange(index, over: tls, configuration, window, tally)
+        } else {
+            try await exchange(index, over: socket, configuration, window, tally)
+        }
+    }
+
+    /// The messages of ``runStream(_:_:_:_:_:)`` on its connection (a socket, or TLS over it).
+    private static func exchange(
+        _ index: Int, over stream: some AsyncByteStream, _ configuration: LoadConfiguration, _ window: Window,
+        _ tally: Tally
+    ) async throws {
         let size = configuration.size
         let pipeline = max(configuration.pipeline, 1)
         // At most `pipeline` messages complete per read, so at most that many are sent in reply.
@@ -172,11 +190,11 @@ public enum LoadGenerator {
             sent.append(.now)
             nextToSend += 1
         }
-        try await socket.write(UnsafeRawBufferPointer(outgoing))
+        try await stream.write(UnsafeRawBufferPointer(outgoing), deadline: nil)
         while !sent.isEmpty {
             let count: Int
             do {
-                count = try await socket.read(into: incoming)
+                count = try await stream.read(into: incoming, deadline: nil)
             } catch is CancellationError {
                 // Cut off by the watchdog: replies still missing after the drain timeout.
                 tally.addError(mismatched ? notAnEchoServer : repliesMissing)
@@ -218,7 +236,9 @@ public enum LoadGenerator {
                     nextToSend += 1
                 }
             }
-            if replies > 0 { try await socket.write(UnsafeRawBufferPointer(rebasing: outgoing[..<(replies * size)])) }
+            if replies > 0 {
+                try await stream.write(UnsafeRawBufferPointer(rebasing: outgoing[..<(replies * size)]), deadline: nil)
+            }
             if latencies.count >= 256 {
                 tally.record(latencies, completed: completed)
                 latencies.removeAll(keepingCapacity: true)

@@ -246,7 +246,7 @@ public struct FilesService: StreamService {
     /// drops what the client still sends for a moment, so that it can read the error
     /// response before closing (closing with unread input would reset the connection).
     private func lingerAndClose(_ connection: Connection) async {
-        try? connection.socket.shutdown(.write)
+        try? await connection.closeWrite()
         let deadline = ContinuousClock.now.advanced(by: Self.lingerTime)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
         defer { buffer.deallocate() }

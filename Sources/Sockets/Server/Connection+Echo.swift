@@ -3,6 +3,20 @@ extension Connection {
     /// (the `echo` service in raw framing, and the benchmark handler); see
     /// ``Socket/echo()``. Each read counts as activity for the idle timeout.
     public func echo() async throws {
+        if let tls = state.tls { return try await echo(over: tls) }
         try await state.socket.echo(activity: state)
+    }
+
+    /// ``echo()`` over TLS: decrypted into a buffer, encrypted back from it.
+    private func echo(over tls: TLSSocket) async throws {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 * 1024, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            state.touch()
+            let count = try await tls.read(into: buffer)
+            state.touch()
+            guard count > 0 else { return }
+            try await tls.write(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+        }
     }
 }

@@ -3,7 +3,10 @@ import Framing
 extension Connection {
     /// The messages the client sends under `decoder`'s framing; see ``Socket/messages(_:chunkSize:)``.
     public func messages<Decoder: MessageDecoder>(_ decoder: Decoder, chunkSize: Int = 16 * 1024) -> MessageSequence<Decoder> {
-        MessageSequence(socket: socket, decoder: decoder, chunkSize: chunkSize, activity: state)
+        if let tls = state.tls {
+            return MessageSequence(stream: tls, decoder: decoder, chunkSize: chunkSize, activity: state)
+        }
+        return MessageSequence(socket: socket, decoder: decoder, chunkSize: chunkSize, activity: state)
     }
 
     /// Writes one message under `encoder`'s framing, all of it.

@@ -3,10 +3,17 @@ import Synchronization
 /// A client connection handed to a ``Server`` handler: the socket, the peer, and
 /// I/O that counts as activity for the server's idle timeout.
 ///
+/// On a server with a ``ServerConfiguration/tls`` context the reads and writes go
+/// through ``tls`` (the handshake is done before the handler runs); a handler does not
+/// have to know.
+///
 /// The server owns the socket: it closes it when the handler returns.
 public struct Connection: Sendable {
-    /// The connected socket.
+    /// The connected socket (on a TLS server it carries the encrypted records: use the
+    /// connection's own reads and writes).
     public var socket: Socket { state.socket }
+    /// The TLS connection over ``socket`` on a TLS server, nil otherwise.
+    public var tls: TLSSocket? { state.tls }
     /// The client's address.
     public let peer: SocketAddress
     let state: ConnectionState
@@ -15,6 +22,7 @@ public struct Connection: Sendable {
     public func read(into buffer: UnsafeMutableRawBufferPointer) async throws -> Int {
         state.touch()
         defer { state.touch() }
+        if let tls = state.tls { return try await tls.read(into: buffer) }
         return try await state.socket.read(into: buffer)
     }
 
@@ -22,6 +30,7 @@ public struct Connection: Sendable {
     public func read(upTo maximumBytes: Int) async throws -> [UInt8] {
         state.touch()
         defer { state.touch() }
+        if let tls = state.tls { return try await tls.read(upTo: maximumBytes) }
         return try await state.socket.read(upTo: maximumBytes)
     }
 
@@ -29,13 +38,38 @@ public struct Connection: Sendable {
     public func read(exactly count: Int) async throws -> [UInt8] {
         state.touch()
         defer { state.touch() }
+        if let tls = state.tls { return try await Self.read(exactly: count, from: tls) }
         return try await state.socket.read(exactly: count)
+    }
+
+    private static func read(exactly count: Int, from tls: TLSSocket) async throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        while bytes.count < count {
+            let chunk = try await tls.read(upTo: count - bytes.count)
+            guard !chunk.isEmpty else {
+                throw SocketError(
+                    .unexpectedEndOfStream, operation: "read",
+                    detail: "stream ended after \(bytes.count) of \(count) bytes")
+            }
+            bytes += chunk
+        }
+        return bytes
+    }
+
+    /// Ends what the server sends (the client reads end of stream) and keeps reading:
+    /// close_notify on TLS, then `shutdown(SHUT_WR)`.
+    ///
+    /// - Throws: `SocketError`, a TLS error.
+    public func closeWrite() async throws {
+        if let tls = state.tls { try await tls.closeWrite(deadline: .now + .seconds(1)) }
+        try state.socket.shutdown(.write)
     }
 
     /// Writes every byte, suspending while the client is slow to read.
     public func write(_ buffer: UnsafeRawBufferPointer) async throws {
         state.touch()
         defer { state.touch() }
+        if let tls = state.tls { return try await tls.write(buffer) }
         try await state.socket.write(buffer)
     }
 
@@ -43,6 +77,7 @@ public struct Connection: Sendable {
     public func write(_ bytes: some Collection<UInt8>) async throws {
         state.touch()
         defer { state.touch() }
+        if let tls = state.tls { return try await tls.write(bytes) }
         try await state.socket.write(bytes)
     }
 
@@ -53,13 +88,16 @@ public struct Connection: Sendable {
 /// What the server tracks per open connection.
 final class ConnectionState: StreamActivity {
     let socket: Socket
+    /// The TLS connection over `socket`, on a TLS server.
+    let tls: TLSSocket?
     /// The server's table (and reactor) the connection belongs to.
     let table: Int
     let lastActive = Atomic<Int64>(Syscall.coarseMonotonicMilliseconds())
     let idledOut = Atomic<Bool>(false)
 
-    init(socket: Socket, table: Int) {
+    init(socket: Socket, tls: TLSSocket?, table: Int) {
         self.socket = socket
+        self.tls = tls
         self.table = table
     }
 

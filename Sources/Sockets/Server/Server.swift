@@ -158,7 +158,16 @@ public final class Server: Sendable {
                     socket.close()
                     continue
                 }
-                let state = ConnectionState(socket: socket, table: next)
+                let tls: TLSSocket?
+                do {
+                    tls = try configuration.tls?.wrap(socket)
+                } catch {
+                    failed(error, peer: peer)
+                    openCount.subtract(1, ordering: .relaxed)
+                    socket.close()
+                    continue
+                }
+                let state = ConnectionState(socket: socket, tls: tls, table: next)
                 next = (next + 1) % reactors.count
                 connections[state.table].withLock { $0[ObjectIdentifier(state)] = state }
                 if configuration.noDelay && socket.family != .unix { try? socket.setOption(.noDelay, true) }
@@ -188,12 +197,35 @@ public final class Server: Sendable {
     /// holds only the connection.
     private func serve(_ state: ConnectionState, peer: SocketAddress) async {
         opened(state, peer: peer)
+        if let tls = state.tls {
+            await serveTLS(state, tls, peer: peer)
+        } else {
+            do {
+                try await handler(Connection(peer: peer, state: state))
+            } catch {
+                failed(error, peer: peer)
+            }
+        }
+        closed(state, peer: peer)
+    }
+
+    /// ``serve(_:peer:)`` on a TLS server: the handshake (within the configuration's
+    /// timeout: a client that stalls or speaks something else costs only its own
+    /// connection), the handler, then close_notify.
+    @inline(never)
+    private func serveTLS(_ state: ConnectionState, _ tls: TLSSocket, peer: SocketAddress) async {
+        do {
+            try await tls.handshake(deadline: .now + configuration.tlsHandshakeTimeout)
+        } catch {
+            failed(error, peer: peer)
+            return
+        }
         do {
             try await handler(Connection(peer: peer, state: state))
+            try await tls.closeWrite(deadline: .now + .seconds(1))
         } catch {
             failed(error, peer: peer)
         }
-        closed(state, peer: peer)
     }
 
     /// The handler's task owns its socket: its waits there install no cancellation handler
@@ -204,10 +236,12 @@ public final class Server: Sendable {
         logger.info("connection opened", metadata: ["peer": "\(peer)"])
     }
 
-    /// Logs a handler's error, unless it only says that the connection ended.
+    /// Logs a handler's error, unless it only says that the connection ended (a TLS
+    /// client that closes without close_notify, as Python's `ssl` sockets do, included).
     @inline(never)
     private func failed(_ error: any Error, peer: SocketAddress) {
         if let error = error as? SocketError, error.kind == .closed || error.kind == .connectionReset { return }
+        if let error = error as? TLSError, error.kind == .truncated { return }
         if error is CancellationError { return }
         logger.notice("connection failed", metadata: ["peer": "\(peer)", "error": "\(error)"])
     }

@@ -10,12 +10,20 @@ public struct ServerConfiguration: Sendable {
     public var acceptBackoff: ClosedRange<Duration>
     /// Set `TCP_NODELAY` on accepted TCP connections, so small replies leave at once.
     public var noDelay: Bool
+    /// A server context: every accepted connection is wrapped in TLS and its handshake
+    /// done before the handler runs (nil: plain TCP).
+    public var tls: TLSContext?
+    /// How long a client may take over the TLS handshake before its connection is closed (SPEC: 10 s).
+    public var tlsHandshakeTimeout: Duration
 
     /// Creates a configuration; the defaults are the SPEC's.
     public init(
         maximumConnections: Int = 10_000, idleTimeout: Duration? = .seconds(300), gracePeriod: Duration = .seconds(3),
-        acceptBackoff: ClosedRange<Duration> = .milliseconds(10)...(.seconds(1)), noDelay: Bool = true
+        acceptBackoff: ClosedRange<Duration> = .milliseconds(10)...(.seconds(1)), noDelay: Bool = true,
+        tls: TLSContext? = nil, tlsHandshakeTimeout: Duration = .seconds(10)
     ) {
+        self.tls = tls
+        self.tlsHandshakeTimeout = tlsHandshakeTimeout
         self.maximumConnections = maximumConnections
         self.idleTimeout = idleTimeout
         self.gracePeriod = gracePeriod

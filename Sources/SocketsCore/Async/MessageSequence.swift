@@ -29,17 +29,31 @@ package protocol StreamActivity: AnyObject, Sendable {
     func touch()
 }
 
-/// Messages decoded from a stream socket (``Socket/messages(_:chunkSize:)``).
+/// Messages decoded from a stream socket (``Socket/messages(_:chunkSize:)``) or another
+/// ``AsyncByteStream`` (``AsyncByteStream/messages(_:chunkSize:)``).
 public struct MessageSequence<Decoder: MessageDecoder>: AsyncSequence, Sendable {
     /// What the sequence yields.
     public typealias Element = Decoder.Message
-    package let socket: Socket
+    /// Where the bytes come from: a socket read on its own fast path, or any stream.
+    package enum Source: Sendable {
+        case socket(Socket)
+        case stream(any AsyncByteStream)
+    }
+    package let source: Source
     package let decoder: Decoder
     package let chunkSize: Int
     package let activity: (any StreamActivity)?
 
     package init(socket: Socket, decoder: Decoder, chunkSize: Int, activity: (any StreamActivity)?) {
-        self.socket = socket
+        self.init(source: .socket(socket), decoder: decoder, chunkSize: chunkSize, activity: activity)
+    }
+
+    package init(stream: any AsyncByteStream, decoder: Decoder, chunkSize: Int, activity: (any StreamActivity)?) {
+        self.init(source: .stream(stream), decoder: decoder, chunkSize: chunkSize, activity: activity)
+    }
+
+    private init(source: Source, decoder: Decoder, chunkSize: Int, activity: (any StreamActivity)?) {
+        self.source = source
         self.decoder = decoder
         self.chunkSize = chunkSize
         self.activity = activity
@@ -48,12 +62,12 @@ public struct MessageSequence<Decoder: MessageDecoder>: AsyncSequence, Sendable 
     /// Starts reading; the sequence is meant to be iterated once.
 
     public func makeAsyncIterator() -> Iterator {
-        Iterator(socket: socket, decoder: decoder, chunkSize: chunkSize, activity: activity)
+        Iterator(source: source, decoder: decoder, chunkSize: chunkSize, activity: activity)
     }
 
     /// Reads chunks until the decoder has a message.
     public struct Iterator: AsyncIteratorProtocol {
-        let socket: Socket
+        let source: Source
         var decoder: Decoder
         let chunkSize: Int
         let activity: (any StreamActivity)?
@@ -68,6 +82,7 @@ public struct MessageSequence<Decoder: MessageDecoder>: AsyncSequence, Sendable 
         public mutating func next() async throws -> Decoder.Message? {
             if finished { return nil }
             if let message = try decoder.next() { return message }
+            guard case .socket(let socket) = source else { return try await nextFromStream() }
             let chunk =
                 Reactor.current == nil ? UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 1) : nil
             defer { chunk?.deallocate() }
@@ -83,6 +98,24 @@ public struct MessageSequence<Decoder: MessageDecoder>: AsyncSequence, Sendable 
                     finished = true
                     return try decoder.finish()
                 }
+                if let message = try decoder.next() { return message }
+            }
+        }
+
+        /// ``next()`` for a stream other than a socket: reads into a `chunkSize` buffer.
+        private mutating func nextFromStream() async throws -> Decoder.Message? {
+            guard case .stream(let stream) = source else { return nil }
+            let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 1)
+            defer { chunk.deallocate() }
+            while true {
+                activity?.touch()
+                let count = try await stream.read(into: chunk, deadline: nil)
+                activity?.touch()
+                if count == 0 {
+                    finished = true
+                    return try decoder.finish()
+                }
+                decoder.feed(UnsafeRawBufferPointer(rebasing: chunk[..<count]))
                 if let message = try decoder.next() { return message }
             }
         }

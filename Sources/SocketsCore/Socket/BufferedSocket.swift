@@ -21,13 +21,24 @@ public final class BufferedSocket {
     private var reachedEnd = false
     /// Where each `recv` lands before it is appended to `input`.
     private let chunk: UnsafeMutableRawBufferPointer
+    /// Receives into a buffer (the socket's `recv`, or a stream over it such as TLS).
+    private let receive: (UnsafeMutableRawBufferPointer) throws(SocketError) -> Int
 
     /// Wraps `socket`; it keeps its blocking mode and timeout.
-    public init(_ socket: Socket, chunkSize: Int = 64 * 1024) {
+    public convenience init(_ socket: Socket, chunkSize: Int = 64 * 1024) {
+        self.init(socket, chunkSize: chunkSize) { buffer throws(SocketError) in try socket.recv(into: buffer) }
+    }
+
+    /// Wraps a stream over `socket` that `receive` reads (TLS); writes still go to `socket`.
+    package init(
+        _ socket: Socket, chunkSize: Int = 64 * 1024,
+        receive: @escaping (UnsafeMutableRawBufferPointer) throws(SocketError) -> Int
+    ) {
         precondition(chunkSize > 0, "chunkSize must be positive")
         self.socket = socket
         self.chunkSize = chunkSize
         self.chunk = .allocate(byteCount: chunkSize, alignment: 16)
+        self.receive = receive
     }
 
     deinit {
@@ -136,7 +147,7 @@ public final class BufferedSocket {
             scannedUpTo -= inputStart
             inputStart = 0
         }
-        let received = try socket.recv(into: chunk)
+        let received = try receive(chunk)
         if received == 0 {
             reachedEnd = true
             return false

@@ -35,11 +35,13 @@ package struct LockedValue<Value>: @unchecked Sendable {
     /// Inlinable, so that every caller's use is specialised: a generic call across modules
     /// looks up type metadata at run time, on every message of the reactor's hot path.
     @inlinable
-    package func withLock<Result>(_ body: (inout Value) -> Result) -> Result {
-        storage.withUnsafeMutablePointers { value, mutex in
+    package func withLock<Result, Failure: Error>(
+        _ body: (inout Value) throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        try storage.withUnsafeMutablePointers { value, mutex throws(Failure) in
             pthread_mutex_lock(mutex)
             defer { pthread_mutex_unlock(mutex) }
-            return body(&value.pointee)
+            return try body(&value.pointee)
         }
     }
 }

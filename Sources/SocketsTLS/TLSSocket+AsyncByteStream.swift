@@ -1,0 +1,3 @@
+import SocketsCore
+
+extension TLSSocket: AsyncByteStream {}
