@@ -75,6 +75,17 @@ let package = Package(
             ],
             swiftSettings: asyncOnCallerExecutor
         ),
+        // Layer 6a: a Redis client (RESP over our async sockets) for cluster chat.
+        .target(
+            name: "Redis",
+            dependencies: [
+                "Sockets",
+                "Framing",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            swiftSettings: asyncOnCallerExecutor
+        ),
         // Layer 6: the seed programs as services (echo, upper, hello, time, chat, exec, files).
         .target(
             name: "Services",
@@ -82,6 +93,7 @@ let package = Package(
                 "CSockets",
                 "Sockets",
                 "Framing",
+                "Redis",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -99,6 +111,7 @@ let package = Package(
                 "Sockets",
                 "Framing",
                 "Services",
+                "Redis",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -120,6 +133,7 @@ let package = Package(
             dependencies: ["Sockets", "Framing", "TestSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "ServicesTests", dependencies: ["Services", "Sockets", "Framing", "TestSupport"]),
+        .testTarget(name: "RedisTests", dependencies: ["Redis", "Sockets", "Framing", "TestSupport"]),
         // End-to-end tests that run the built executables (`sock`, `seeds`).
         .testTarget(name: "SockTests", dependencies: ["Sockets", "Framing", "TestSupport"]),
         .testTarget(
