@@ -47,7 +47,7 @@ extension E2ESuite {
                 [
                     "<service>", "--listen", "--udp", "--framing", "--max-connections", "--idle-timeout", "--quiet",
                     "--threads", "--allow", "--token-file", "--timeout", "--max-output", "--protocol", "--root", "--max-size",
-                    "--read-only",
+                    "--read-only", "--cluster", "--room", "--node", "--cluster-node-ttl",
                 ]
             ),
             ("connect", ["<address>", "--udp", "--framing", "--wait"]),
@@ -85,6 +85,9 @@ extension E2ESuite {
                 screen.sections["EXEC OPTIONS"] == ["--allow", "--token-file", "--timeout", "--max-output", "--protocol"],
                 "\(screen.text)")
             #expect(screen.sections["FILES OPTIONS"] == ["--root", "--max-size", "--read-only"], "\(screen.text)")
+            #expect(
+                screen.sections["CLUSTER CHAT OPTIONS"] == ["--cluster", "--room", "--node", "--cluster-node-ttl"],
+                "\(screen.text)")
             #expect(
                 screen.sections["OPTIONS"] == [
                     "--listen", "--udp", "--framing", "--max-connections", "--idle-timeout", "--quiet", "--threads",
