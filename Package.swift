@@ -132,7 +132,12 @@ let package = Package(
             name: "SocketsTests",
             dependencies: ["Sockets", "Framing", "TestSupport", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "ServicesTests", dependencies: ["Services", "Sockets", "Framing", "TestSupport"]),
+        .testTarget(
+            name: "ServicesTests",
+            dependencies: [
+                "Services", "Sockets", "Framing", "Redis", "TestSupport", .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "Sockets", "Framing", "TestSupport"]),
         // End-to-end tests that run the built executables (`sock`, `seeds`).
         .testTarget(name: "SockTests", dependencies: ["Sockets", "Framing", "TestSupport"]),

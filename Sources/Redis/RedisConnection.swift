@@ -12,7 +12,8 @@ import Sockets
 ///
 /// When the connection breaks, every command waiting for a reply throws
 /// ``RedisError/connectionClosed(_:)``, ``messages`` ends and so does
-/// ``waitUntilClosed()``; the connection is not reopened (see ``RedisClient``).
+/// ``waitUntilClosed()``; the connection is not reopened (see ``RedisClient``). Its
+/// reader and writer tasks keep it alive until then: ``close()`` it when done.
 ///
 /// The Python counterpart is `redis.Redis(...).execute_command(...)` on one connection,
 /// and `redis.Redis.pubsub()`.

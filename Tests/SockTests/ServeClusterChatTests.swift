@@ -124,19 +124,23 @@ extension E2ESuite {
             defer { a.stop() }
             let b = try Self.node("b", redis, nodeTTL: nodeTTL)
             defer { b.stop() }
-            let x = try a.connect()
-            try Self.expect(x, "* guest-1 joined")
-            let y = try b.connect()
-            try Self.expect(y, "* guest-2 joined")
-            try Self.expect(x, "* guest-2 joined")
-            _ = try await Self.who(x) { $0 == "* online: guest-1, guest-2" }
-            let killed = ContinuousClock.now
-            b.stop(SIGKILL)
-            x.socket.timeout = .seconds(15)
-            try Self.expect(x, "* guest-2 left")
-            #expect(ContinuousClock.now - killed < .seconds(15))
-            try x.send("/who")
-            #expect(try Self.line(x) { $0.hasPrefix("* online: ") } == "* online: guest-1")
+            do {
+                let x = try a.connect()
+                try Self.expect(x, "* guest-1 joined")
+                let y = try b.connect()
+                try Self.expect(y, "* guest-2 joined")
+                try Self.expect(x, "* guest-2 joined")
+                _ = try await Self.who(x) { $0 == "* online: guest-1, guest-2" }
+                let killed = ContinuousClock.now
+                b.stop(SIGKILL)
+                x.socket.timeout = .seconds(15)
+                try Self.expect(x, "* guest-2 left")
+                #expect(ContinuousClock.now - killed < .seconds(15))
+                try x.send("/who")
+                #expect(try Self.line(x) { $0.hasPrefix("* online: ") } == "* online: guest-1")
+            } catch {
+                Issue.record("\(error); node a's log: \(a.standardError.text); node b's log: \(b.standardError.text)")
+            }
         }
 
         @Test func clusterChat_AnnouncesLeaving_WhenANodeIsStoppedWithSIGTERM() throws {

@@ -27,9 +27,9 @@ public enum ChatClusterDelivery: Sendable, Equatable {
 /// whose heartbeat expired is removed by the first node that notices, which publishes
 /// its members' `left` notices.
 ///
-/// Run it as a `Service` after the server in a `ServiceGroup`'s order (it shuts down
-/// after the server): on graceful shutdown it sends what is queued — the members' `left`
-/// notices — and removes the node from Redis.
+/// Run it as a `Service` placed before the server in a `ServiceGroup` (which shuts its
+/// services down in reverse order, so this stops after the server): on graceful shutdown
+/// it sends what is queued — the members' `left` notices — and removes the node from Redis.
 public final class ChatCluster: Service, Sendable {
     /// The settings.
     public let configuration: ChatClusterConfiguration
@@ -170,7 +170,8 @@ public final class ChatCluster: Service, Sendable {
         }
     }
 
-    private var isStopping: Bool { state.withLock { $0.stopping } }
+    /// Whether the bridge is shutting down, or its task was cancelled.
+    private var isStopping: Bool { Task.isCancelled || state.withLock { $0.stopping } }
 
     private func superviseLink() async {
         var backoff = configuration.backoff
@@ -184,7 +185,6 @@ public final class ChatCluster: Service, Sendable {
                 defer { subscriber.close() }
                 try await subscriber.subscribe(configuration.channel, deadline: deadline)
                 backoff.reset()
-                logger.info("cluster: linked to \(configuration.url) as node \(configuration.node) in room \(configuration.room)")
                 await runSession(commands: commands, subscriber: subscriber, restored: announcedDown)
                 announcedDown = false
             } catch {
@@ -212,6 +212,7 @@ public final class ChatCluster: Service, Sendable {
             state.ring = ring
             state.queue = Deque(registration(state.localNames).map { QueuedCommand(arguments: $0, reply: nil) })
         }
+        logger.info("cluster: linked to \(configuration.url) as node \(configuration.node) in room \(configuration.room)")
         if restored { deliver([.everyone("* cluster link restored")]) }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.publish(over: commands, bell: bell) }
@@ -220,6 +221,9 @@ public final class ChatCluster: Service, Sendable {
             }
             group.addTask { await self.beat(commands) }
             await group.next()
+            // Closed first: a publisher waiting for a Redis that stopped answering wakes.
+            commands.close()
+            subscriber.close()
             group.cancelAll()
         }
         let dropped = state.withLock { state -> [QueuedCommand] in
