@@ -32,7 +32,13 @@ struct ClusterOptions: ParsableArguments {
     }
 
     func validate() throws {
-        if let cluster { _ = try RedisURL(cluster) }
+        if let cluster {
+            do {
+                _ = try RedisURL(cluster)
+            } catch {
+                throw ValidationError("--cluster: \(error)")
+            }
+        }
         guard clusterNodeTTL >= 0.3 else { throw ValidationError("--cluster-node-ttl must be at least 0.3") }
         guard !room.isEmpty, node?.isEmpty != true else { throw ValidationError("--room and --node must not be empty") }
     }

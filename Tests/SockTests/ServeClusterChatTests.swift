@@ -48,6 +48,19 @@ extension E2ESuite {
             return answer
         }
 
+        @Test(arguments: [
+            (["echo", "--cluster", "redis://127.0.0.1:1"], "--cluster is for chat over TCP or unix streams"),
+            (["chat", "--udp", "--cluster", "redis://127.0.0.1:1"], "--cluster is for chat over TCP or unix streams"),
+            (["chat", "--room", "r"], "--room needs --cluster"),
+            (["chat", "--node", "n"], "--node needs --cluster"),
+            (["chat", "--cluster", "http://127.0.0.1:1"], "only redis://[[USER]:PASSWORD@]HOST:PORT[/DB] is supported"),
+        ])
+        func clusterChat_RefusesOptionsThatDoNotFit(arguments: [String], message: String) throws {
+            let result = try E2ERun.sock(["serve"] + arguments)
+            #expect(result.status == 64, "\(result.standardError)")
+            #expect(result.standardError.contains(message), "\(result.standardError)")
+        }
+
         @Test func clusterChat_DeliversLinesAcrossNodes_InEachSendersOrder() throws {
             let redis = try RedisServer()
             let a = try Self.node("a", redis)
