@@ -99,6 +99,17 @@ let package = Package(
             ],
             swiftSettings: asyncOnCallerExecutor
         ),
+        // Layer 6a: a Redis client (RESP over our async sockets) for cluster chat.
+        .target(
+            name: "Redis",
+            dependencies: [
+                "Sockets",
+                "Framing",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            swiftSettings: asyncOnCallerExecutor
+        ),
         // Layer 6: the seed programs as services (echo, upper, hello, time, chat, exec, files).
         .target(
             name: "Services",
@@ -106,6 +117,7 @@ let package = Package(
                 "CSockets",
                 "Sockets",
                 "Framing",
+                "Redis",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -123,6 +135,7 @@ let package = Package(
                 "Sockets",
                 "Framing",
                 "Services",
+                "Redis",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -149,7 +162,13 @@ let package = Package(
             name: "SocketsTLSTests", dependencies: ["SocketsTLS", "Sockets", "Framing", "TestSupport"],
             swiftSettings: asyncOnCallerExecutor
         ),
-        .testTarget(name: "ServicesTests", dependencies: ["Services", "Sockets", "Framing", "TestSupport"]),
+        .testTarget(
+            name: "ServicesTests",
+            dependencies: [
+                "Services", "Sockets", "Framing", "Redis", "TestSupport", .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "RedisTests", dependencies: ["Redis", "Sockets", "Framing", "TestSupport"]),
         // End-to-end tests that run the built executables (`sock`, `seeds`).
         .testTarget(name: "SockTests", dependencies: ["Sockets", "Framing", "TestSupport"]),
         .testTarget(

@@ -23,6 +23,9 @@ for source in Fuzz/Fuzz*.swift; do
     if [[ "$name" == FuzzJSONHeaderDecoder ]]; then
         options+=(-dict=Fuzz/json.dict)
     fi
+    if [[ "$name" == FuzzRESPDecoder ]]; then
+        options+=(-dict=Fuzz/resp.dict)
+    fi
     echo "== $name: running for ${seconds}s"
     if ! "Fuzz/bin/$name" "${options[@]}" "$corpus"; then
         failed+=("$name")

@@ -25,6 +25,14 @@ public enum FramingError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A message given to the `line` encoder contains `\n` at `offset`: sent, it would
     /// arrive as more than one line.
     case lineBreakInMessage(offset: Int)
+    /// RESP input that breaks the protocol (an unknown type byte, a length or integer
+    /// that is not a decimal number, a missing `\r\n`), or a RESP value that cannot be
+    /// encoded (a simple string or error containing `\r` or `\n`). The text says which.
+    case malformedRESP(String)
+    /// A RESP array claimed more elements than the limit allows.
+    case tooManyElements(count: Int, limit: Int)
+    /// RESP arrays nested deeper than the limit allows.
+    case nestingTooDeep(limit: Int)
 
     /// One line of English that says what went wrong, for logs and error replies.
     public var description: String {
@@ -41,6 +49,12 @@ public enum FramingError: Error, Sendable, Equatable, CustomStringConvertible {
             "stream ended inside a message (\(buffered) bytes of it buffered)"
         case .lineBreakInMessage(let offset):
             "a line message contains a line break (at byte \(offset))"
+        case .malformedRESP(let reason):
+            "malformed RESP: \(reason)"
+        case .tooManyElements(let count, let limit):
+            "array of \(count) elements is over the limit of \(limit) elements"
+        case .nestingTooDeep(let limit):
+            "arrays nested deeper than the limit of \(limit)"
         }
     }
 }

@@ -70,6 +70,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "TLS options") var tls: ServeTLSOptions
 
+    @OptionGroup(title: "cluster chat options") var clusterOptions: ClusterOptions
+
     func validate() throws {
         let udp = transport.udp
         if udp && ![.echo, .upper, .chat].contains(service) {
@@ -88,6 +90,10 @@ struct ServeCommand: AsyncParsableCommand {
         if service != .files, let name = files.firstGiven {
             throw ValidationError("\(name) is a files option; \(service.rawValue) does not take it")
         }
+        if (service != .chat || udp) && clusterOptions.cluster != nil {
+            throw ValidationError("--cluster is for chat over TCP or unix streams")
+        }
+        if let name = clusterOptions.firstGivenWithoutCluster { throw ValidationError("\(name) needs --cluster") }
         guard maximumConnections > 0 else { throw ValidationError("--max-connections must be positive") }
         guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be positive") }
     }
@@ -102,6 +108,7 @@ struct ServeCommand: AsyncParsableCommand {
         let framing = framingOption.framing(default: service == .echo ? .raw : .line)
         // An abstract name (`unix:@name`) has no file.
         let unixPath = listen.hasPrefix("unix:") && !listen.hasPrefix("unix:@") ? String(listen.dropFirst(5)) : nil
+        let cluster = try clusterOptions.makeCluster(logger: logger)
         let service: any Service
         let address: SocketAddress
         if transport.udp {
@@ -111,7 +118,7 @@ struct ServeCommand: AsyncParsableCommand {
             service = GracefulService(
                 DatagramServer(socket: socket, logger: logger, handler: try datagramHandler(logger: logger)))
         } else {
-            let handler = try streamService(framing: framing)
+            let handler = try streamService(framing: framing, cluster: cluster)
             let tlsContext = try tls.makeContext(listenAddress: listen)
             if let unixPath { try UnixSocketFile.prepare(unixPath, type: .stream) }
             let listener = try Socket.listen(on: listen)
@@ -130,16 +137,18 @@ struct ServeCommand: AsyncParsableCommand {
         defer { socketFile?.remove() }
         print("listening on \(address)")
         flushStandardOutput()
-        try await shutdownSignals.run(ServiceGroup(services: [service], logger: logger))
+        // The cluster bridge stops after the server (reverse order): its members' `left` go out.
+        let services: [any Service] = cluster.map { [$0, service] } ?? [service]
+        try await shutdownSignals.run(ServiceGroup(services: services, logger: logger))
     }
 
-    private func streamService(framing: Framing) throws -> any StreamService {
+    private func streamService(framing: Framing, cluster: ChatCluster?) throws -> any StreamService {
         switch service {
         case .echo: return EchoService(framing: framing)
         case .upper: return UpperService(framing: framing)
         case .hello: return HelloService(framing: framing)
         case .time: return TimeService(framing: framing)
-        case .chat: return ChatService(framing: framing)
+        case .chat: return ChatService(framing: framing, cluster: cluster)
         case .exec: return try exec.makeService(quiet: quiet)
         case .files: return try files.makeService(quiet: quiet)
         }

@@ -17,3 +17,12 @@ import Testing
         #expect(FramingError.truncated(buffered: 3).description == "stream ended inside a message (3 bytes of it buffered)")
     }
 }
+
+extension FramingErrorTests {
+    @Test func framingError_Description_SaysWhatWentWrong_ForRESP() {
+        #expect(FramingError.malformedRESP("x").description == "malformed RESP: x")
+        #expect(
+            FramingError.tooManyElements(count: 9, limit: 8).description == "array of 9 elements is over the limit of 8 elements")
+        #expect(FramingError.nestingTooDeep(limit: 16).description == "arrays nested deeper than the limit of 16")
+    }
+}

@@ -32,8 +32,16 @@ public struct ChatRoom<Member: Hashable & Sendable>: Sendable {
     public func name(of member: Member) -> String? { names[member] }
 
     /// Adds a member as `guest-N`; everyone (the newcomer included) sees `* guest-N joined`.
-    public mutating func join(_ member: Member) -> [Delivery] {
+    ///
+    /// - Parameter preferredName: A name to give instead of the next `guest-N` (cluster
+    ///   chat numbers its guests across nodes), used unless a member here has it.
+    public mutating func join(_ member: Member, preferredName: String? = nil) -> [Delivery] {
         guard names[member] == nil else { return [] }
+        if let preferredName, !names.values.contains(preferredName) {
+            members.append(member)
+            names[member] = preferredName
+            return broadcast("* \(preferredName) joined", except: nil)
+        }
         var name = "guest-\(nextGuest)"
         nextGuest += 1
         while names.values.contains(name) {
@@ -92,6 +100,16 @@ public struct ChatRoom<Member: Hashable & Sendable>: Sendable {
         }
     }
 
+    /// The member called `name`, if one is.
+    public func member(named name: String) -> Member? {
+        names.first { $0.value == name }?.key
+    }
+
+    /// `line` for every member: what cluster chat delivers from other nodes.
+    public func announce(_ line: String) -> [Delivery] {
+        broadcast(line, except: nil)
+    }
+
     private func broadcast(_ line: String, except excluded: Member?) -> [Delivery] {
         members.filter { $0 != excluded }.map { Delivery(recipient: $0, line: line) }
     }
@@ -103,7 +121,7 @@ public struct ChatRoom<Member: Hashable & Sendable>: Sendable {
     }
 
     /// Splits off the first space-separated word.
-    private static func split(_ text: String) -> (String, String) {
+    static func split(_ text: String) -> (String, String) {
         let trimmed = text.trimmingSpaces()
         guard let space = trimmed.firstIndex(of: " ") else { return (trimmed, "") }
         return (String(trimmed[..<space]), String(trimmed[trimmed.index(after: space)...]).trimmingSpaces())

@@ -17,14 +17,21 @@ public final class ChatService: StreamService {
     /// How long a member's queue may stay over ``maximumQueuedBytes`` before the member
     /// is disconnected (SPEC: 5 s).
     public let patience: Duration
-    private let room = LockedValue(ChatRoom<ObjectIdentifier>())
+    /// The bridge to the room's other nodes (SPEC §8), if the room is a cluster's.
+    public let cluster: ChatCluster?
+    let room = LockedValue(ChatRoom<ObjectIdentifier>())
     private let members = LockedValue<[ObjectIdentifier: ChatMember]>([:])
 
-    /// Creates an empty room.
-    public init(framing: Framing = .line, maximumQueuedBytes: Int = 256 * 1024, patience: Duration = .seconds(5)) {
+    /// Creates an empty room; with a `cluster`, one node of a room that spans several.
+    public init(
+        framing: Framing = .line, maximumQueuedBytes: Int = 256 * 1024, patience: Duration = .seconds(5),
+        cluster: ChatCluster? = nil
+    ) {
         self.framing = framing
         self.maximumQueuedBytes = maximumQueuedBytes
         self.patience = patience
+        self.cluster = cluster
+        cluster?.attach { [self] delivery in deliver(fromCluster: delivery) }
     }
 
     /// Serves one member: joins it, passes its lines to the room, writes it what the
@@ -35,7 +42,9 @@ public final class ChatService: StreamService {
         members.withLock { $0[id] = member }
         defer {
             members.withLock { _ = $0.removeValue(forKey: id) }
-            deliverWithoutWaiting(room.withLock { $0.leave(id) })
+            let (name, deliveries) = room.withLock { ($0.name(of: id), $0.leave(id)) }
+            if let name { cluster?.memberLeft(name) }
+            deliverWithoutWaiting(deliveries)
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -52,8 +61,10 @@ public final class ChatService: StreamService {
             // The member's own notice is queued under the room's lock: a line another
             // member says once this one is in the room (on another reactor, maybe) is
             // queued after it, so the member's first line is always its own `joined`.
+            let guestName = await cluster?.nextGuestName()
             let joined = room.withLock { room in
-                let deliveries = room.join(id)
+                let deliveries = room.join(id, preferredName: guestName)
+                if let name = room.name(of: id) { cluster?.memberJoined(name) }
                 for delivery in deliveries where delivery.recipient == id {
                     _ = member.outbox.sendWithoutWaiting(delivery.line, size: ChatMember.size(of: delivery.line))
                 }
@@ -63,7 +74,12 @@ public final class ChatService: StreamService {
             do {
                 for try await message in connection.messages(framing.makeDecoder()) {
                     let text = String(decoding: message, as: UTF8.self)
-                    let (deliveries, quit) = room.withLock { $0.receive(text, from: id) }
+                    let (deliveries, quit) =
+                        if let cluster {
+                            await receive(text, from: id, through: cluster)
+                        } else {
+                            room.withLock { $0.receive(text, from: id) }
+                        }
                     try await deliver(deliveries)
                     if quit { break }
                 }
@@ -92,8 +108,8 @@ public final class ChatService: StreamService {
         }
     }
 
-    /// Queues notices a member cannot wait to send (it is leaving).
-    private func deliverWithoutWaiting(_ deliveries: [ChatRoom<ObjectIdentifier>.Delivery]) {
+    /// Queues notices a member cannot wait to send (it is leaving), and lines from other nodes.
+    func deliverWithoutWaiting(_ deliveries: [ChatRoom<ObjectIdentifier>.Delivery]) {
         guard !deliveries.isEmpty else { return }
         let targets = members.withLock { members in deliveries.map { members[$0.recipient] } }
         for (delivery, target) in zip(deliveries, targets) {

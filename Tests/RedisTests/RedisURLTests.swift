@@ -1,0 +1,21 @@
+import Testing
+
+@testable import Redis
+
+@Suite struct RedisURLTests {
+    @Test func redisURL_ParsesHostPortDatabaseAndCredentials() throws {
+        let plain = try RedisURL("redis://127.0.0.1:6380")
+        #expect(plain.address == "127.0.0.1:6380" && plain.database == 0 && plain.password == nil && plain.user == nil)
+        let full = try RedisURL("redis://alice:s3cret@localhost:7000/2")
+        #expect(full.address == "localhost:7000" && full.database == 2 && full.user == "alice" && full.password == "s3cret")
+        let passwordOnly = try RedisURL("redis://:pw@[::1]/3")
+        #expect(passwordOnly.address == "[::1]:6379" && passwordOnly.password == "pw" && passwordOnly.user == nil)
+        #expect(passwordOnly.database == 3)
+        #expect(full.description == "redis://alice:***@localhost:7000/2")
+    }
+
+    @Test(arguments: ["http://x:1", "redis://", "redis://host:port", "redis://host:1/db", "redis://host:0"])
+    func redisURL_Throws_ForURLsItCannotUse(text: String) {
+        #expect(throws: RedisError.self) { try RedisURL(text) }
+    }
+}
