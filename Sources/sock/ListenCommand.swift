@@ -70,7 +70,7 @@ struct ListenCommand: AsyncParsableCommand {
         if case .unix(let path) = SocketAddress(address) { try UnixSocketFile.prepare(path, type: .stream) }
         let listener = try Socket.listen(on: address)
         defer { listener.close() }
-        let socketFile = address.hasPrefix("unix:") ? UnixSocketFile(boundAt: String(address.dropFirst(5))) : nil
+        let socketFile = UnixSocketFile.path(of: address).flatMap(UnixSocketFile.init(boundAt:))
         defer { socketFile?.remove() }
         writeStandardError("listening on \(try listener.localAddress())\n")
         if let program = execute.first {

@@ -55,7 +55,7 @@ struct RelayCommand: AsyncParsableCommand {
         let logger = StandardErrorLog.logger(quiet: quiet)
         let targets = try Resolver.resolve(target, type: transport.udp ? .datagram : .stream)
         guard !targets.isEmpty else { throw CommandFailure("\(target): no addresses") }
-        let unixPath = listen.hasPrefix("unix:") && !listen.hasPrefix("unix:@") ? String(listen.dropFirst(5)) : nil
+        let unixPath = UnixSocketFile.path(of: listen)
         let service: GracefulService
         let address: SocketAddress
         if transport.udp {

@@ -106,8 +106,7 @@ struct ServeCommand: AsyncParsableCommand {
         let shutdownSignals = await ShutdownSignals()
         let logger = StandardErrorLog.logger(quiet: quiet)
         let framing = framingOption.framing(default: service == .echo ? .raw : .line)
-        // An abstract name (`unix:@name`) has no file.
-        let unixPath = listen.hasPrefix("unix:") && !listen.hasPrefix("unix:@") ? String(listen.dropFirst(5)) : nil
+        let unixPath = UnixSocketFile.path(of: listen)
         let cluster = try clusterOptions.makeCluster(logger: logger)
         let service: any Service
         let address: SocketAddress

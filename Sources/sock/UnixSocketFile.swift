@@ -14,6 +14,12 @@ struct UnixSocketFile {
     /// The device and inode of the socket file after bind.
     private let identity: (device: UInt64, inode: UInt64)
 
+    /// The file path of a listen address, `unix:PATH`; nil for `HOST:PORT` and for an
+    /// abstract name (`unix:@name`), which has no file.
+    static func path(of address: String) -> String? {
+        address.hasPrefix("unix:") && !address.hasPrefix("unix:@") ? String(address.dropFirst(5)) : nil
+    }
+
     /// Makes way for binding a socket of `type` at `path`: removes a stale socket file
     /// there; leaves a live one (binding then fails with "address already in use").
     ///
