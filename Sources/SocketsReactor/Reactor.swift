@@ -43,6 +43,10 @@ public final class Reactor: TaskExecutor, Sendable {
     private let isShutdownable: Bool
     private let slab = LockedValue(RegistrationSlab())
     private let jobs = LockedValue(JobQueue())
+    /// Whether ``jobs`` may hold jobs: set under its lock by each job from another thread,
+    /// cleared under it when the loop takes them, so that a loop iteration without such jobs
+    /// takes no lock to find out.
+    private let hasRemoteJobs = Atomic<Bool>(false)
     /// Jobs enqueued by the loop thread itself — a task resumed by an event, on this
     /// reactor, is queued here without the lock of ``jobs``.
     ///
@@ -57,6 +61,9 @@ public final class Reactor: TaskExecutor, Sendable {
     /// finishing an operation takes no lock, and a loop iteration without live deadlines
     /// reads no clock after its wait.
     private let liveDeadlines = Atomic<Int>(0)
+    /// Set when a deadline is cancelled, so that a loop iteration without live deadlines
+    /// sweeps the heap once rather than looking at it every time.
+    private let deadlinesToSweep = Atomic<Bool>(false)
     /// True while the loop is about to block or blocked in `epoll_wait`: a job from another
     /// thread must then write the eventfd.
     private let polling = Atomic<Bool>(false)
@@ -158,6 +165,7 @@ public final class Reactor: TaskExecutor, Sendable {
         let accepted = jobs.withLock { queue in
             guard !queue.isStopped else { return false }
             queue.jobs.append(job)
+            hasRemoteJobs.store(true, ordering: .sequentiallyConsistent)
             return true
         }
         guard accepted else {
@@ -215,7 +223,7 @@ public final class Reactor: TaskExecutor, Sendable {
     // MARK: Deadlines
 
     package func schedule(_ deadline: ReactorDeadline) {
-        let live = liveDeadlines.add(1, ordering: .relaxed).newValue
+        let live = liveDeadlines.add(1, ordering: .sequentiallyConsistent).newValue
         let isEarliest = deadlines.withLock { $0.insert(deadline, live: live) }
         if isEarliest && !isCurrentThread && polling.exchange(false, ordering: .sequentiallyConsistent) {
             wake()
@@ -224,6 +232,16 @@ public final class Reactor: TaskExecutor, Sendable {
 
     package func deadlineCancelled() {
         liveDeadlines.subtract(1, ordering: .relaxed)
+        deadlinesToSweep.store(true, ordering: .relaxed)
+    }
+
+    /// Empties the heap if no deadline in it is live: its cancelled entries retain their
+    /// registrations, which must not outlive their sockets. Under the heap's lock, so that a
+    /// deadline being scheduled (counted live before it is inserted) is never swept.
+    private func sweepDeadlines() {
+        deadlines.withLock { heap in
+            if liveDeadlines.load(ordering: .relaxed) == 0 { heap = DeadlineHeap() }
+        }
     }
 
     // MARK: The loop
@@ -254,8 +272,17 @@ public final class Reactor: TaskExecutor, Sendable {
             // Announce the wait before looking at jobs and deadlines: whatever another thread
             // adds after this sees `polling` set and writes the eventfd.
             polling.store(true, ordering: .sequentiallyConsistent)
-            var timeout = deadlines.withLock { $0.millisecondsUntilNext() }
-            if !localJobs.isEmpty || !jobs.withLock({ $0.jobs.isEmpty }) || stopRequested.load(ordering: .acquiring) {
+            // Without live deadlines the heap holds only cancelled ones: no clock read, and
+            // the lock only to sweep them once.
+            var timeout: Int32 = -1
+            if liveDeadlines.load(ordering: .sequentiallyConsistent) > 0 {
+                timeout = deadlines.withLock { $0.millisecondsUntilNext() }
+            } else if deadlinesToSweep.exchange(false, ordering: .relaxed) {
+                sweepDeadlines()
+            }
+            if !localJobs.isEmpty || hasRemoteJobs.load(ordering: .sequentiallyConsistent)
+                || stopRequested.load(ordering: .acquiring)
+            {
                 timeout = 0
             }
             let count: Int
@@ -324,7 +351,12 @@ public final class Reactor: TaskExecutor, Sendable {
     private func runJobs(_ executor: UnownedTaskExecutor, _ batch: inout Deque<UnownedJob>) {
         var budget = 4096
         while budget > 0 {
-            jobs.withLock { swap(&batch, &$0.jobs) }
+            if hasRemoteJobs.load(ordering: .relaxed) {
+                jobs.withLock { queue in
+                    hasRemoteJobs.store(false, ordering: .relaxed)
+                    swap(&batch, &queue.jobs)
+                }
+            }
             if !localJobs.isEmpty {
                 batch.append(contentsOf: localJobs)
                 localJobs.removeAll(keepingCapacity: true)

@@ -49,7 +49,7 @@ package final class ReactorRegistration: Sendable {
     /// an error: from then on a read never relies on ``drainedAtReadSequence``, because
     /// the end of stream it must still see will not raise another event.
     package let inputEnded = Atomic<Bool>(false)
-    /// The task that owns the socket (``claimOwnership()``), as `UnsafeCurrentTask.hashValue`,
+    /// The task that owns the socket (``claimOwnership()``), as the address of its task (``currentTaskAddress``),
     /// or 0. Its waits install no cancellation handler — adding and removing one takes the
     /// task's status lock on every wait, a tenth of a message's work — so whoever cancels the
     /// owner must call ``cancelOwnerWaits()`` (a server does, for its connection tasks).
@@ -119,7 +119,7 @@ package final class ReactorRegistration: Sendable {
     /// Makes the calling task the owner until ``releaseOwnership()``: its waits rely on
     /// ``cancelOwnerWaits()`` instead of a cancellation handler each.
     package func claimOwnership() {
-        owner.store(withUnsafeCurrentTask { $0?.hashValue } ?? 0, ordering: .relaxed)
+        owner.store(Self.currentTaskAddress, ordering: .relaxed)
     }
 
     /// Ends the ownership; call from the owner before it ends, so that no later task at
@@ -144,7 +144,14 @@ package final class ReactorRegistration: Sendable {
     @inline(__always)
     private var isOwnedByCurrentTask: Bool {
         let owner = owner.load(ordering: .relaxed)
-        return owner != 0 && withUnsafeCurrentTask { $0?.hashValue } == owner
+        return owner != 0 && Self.currentTaskAddress == owner
+    }
+
+    /// The address of the current task, or 0 outside one: `UnsafeCurrentTask` is the task's
+    /// pointer and nothing else (its `hashValue` would run a `Hasher` on every wait).
+    @inline(__always)
+    private static var currentTaskAddress: Int {
+        withUnsafeCurrentTask { task in task.map { unsafeBitCast($0, to: Int.self) } ?? 0 }
     }
 
     /// Parks `continuation` as waiter `id`, or resumes it at once when the wait is already

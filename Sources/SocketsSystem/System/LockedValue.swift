@@ -1,47 +1,104 @@
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// A value guarded by a `pthread_mutex`.
+/// A value guarded by a lock, shared by reference (internal to Sockets: nothing in it is public).
 ///
-/// Used instead of `Synchronization.Mutex` because ThreadSanitizer understands pthread
-/// mutexes but not `Mutex`'s futex on Linux, where every contended `Mutex` shows up as a
-/// false "Swift access race" — and a sanitizer full of false reports hides real ones.
-/// The value and the mutex share one allocation (the layout of SwiftNIO's `NIOLock`).
-package struct LockedValue<Value>: @unchecked Sendable {
-    // @unchecked: `Value` is only reached inside `withLock`, with the mutex held, so
+/// A `Synchronization.Mutex` (a futex: one compare-and-swap to lock, one exchange to
+/// unlock when uncontended), in one allocation with the value. Built with
+/// `-D SOCKETS_PTHREAD_LOCKS` (as `Scripts/tsan.sh` does) it is a `pthread_mutex`
+/// instead: ThreadSanitizer understands pthread mutexes but not `Mutex`'s futex on
+/// Linux, where every contended `Mutex` shows up as a false "Swift access race" — and a
+/// sanitizer full of false reports hides real ones. Both have the same semantics.
+public struct LockedValue<Value>: @unchecked Sendable {
+    // @unchecked: `Value` is only reached inside `withLock`, with the lock held, so
     // no two threads ever access it at once.
-    @usableFromInline
-    final class Storage: ManagedBuffer<Value, pthread_mutex_t> {
-        deinit {
-            _ = withUnsafeMutablePointerToElements { pthread_mutex_destroy($0) }
+    #if SOCKETS_PTHREAD_LOCKS
+        @usableFromInline
+        final class Storage: ManagedBuffer<Value, pthread_mutex_t> {
+            deinit {
+                _ = withUnsafeMutablePointerToElements { pthread_mutex_destroy($0) }
+            }
         }
-    }
 
-    @usableFromInline
-    let storage: Storage
+        @usableFromInline
+        let storage: Storage
 
-    package init(_ value: Value) {
-        let buffer = Storage.create(minimumCapacity: 1) { _ in value }
-        storage = unsafeDowncast(buffer, to: Storage.self)
-        storage.withUnsafeMutablePointerToElements { mutex in
-            mutex.initialize(to: pthread_mutex_t())
-            pthread_mutex_init(mutex, nil)
+        package init(_ value: Value) {
+            let buffer = Storage.create(minimumCapacity: 1) { _ in value }
+            storage = unsafeDowncast(buffer, to: Storage.self)
+            storage.withUnsafeMutablePointerToElements { mutex in
+                mutex.initialize(to: pthread_mutex_t())
+                pthread_mutex_init(mutex, nil)
+            }
         }
-    }
 
-    /// Runs `body` with exclusive access to the value.
-    ///
-    /// Inlinable, so that every caller's use is specialised: a generic call across modules
-    /// looks up type metadata at run time, on every message of the reactor's hot path.
-    @inlinable
-    package func withLock<Result, Failure: Error>(
-        _ body: (inout Value) throws(Failure) -> Result
-    ) throws(Failure) -> Result {
-        try storage.withUnsafeMutablePointers { value, mutex throws(Failure) in
-            pthread_mutex_lock(mutex)
-            defer { pthread_mutex_unlock(mutex) }
-            return try body(&value.pointee)
+        /// Runs `body` with exclusive access to the value.
+        ///
+        /// Inlinable, so that every caller's use is specialised: a generic call looks up type
+        /// metadata at run time, on every message of the reactor's hot path. (That is why the
+        /// type is public, with nothing public in it: Swift 6.3 never inlines nor specialises an
+        /// `@inlinable` member of a `package` type in another module.)
+        @inlinable @inline(__always)
+        package func withLock<Result, Failure: Error>(
+            _ body: (inout Value) throws(Failure) -> Result
+        ) throws(Failure) -> Result {
+            try storage.withUnsafeMutablePointers { value, mutex throws(Failure) in
+                pthread_mutex_lock(mutex)
+                defer { pthread_mutex_unlock(mutex) }
+                return try body(&value.pointee)
+            }
         }
-    }
+    #else
+        @usableFromInline
+        final class Storage: Sendable {
+            @usableFromInline
+            let mutex: Mutex<LockedTransfer<Value>>
+
+            init(_ value: Value) {
+                mutex = Mutex(LockedTransfer(value))
+            }
+        }
+
+        @usableFromInline
+        let storage: Storage
+
+        package init(_ value: Value) {
+            storage = Storage(value)
+        }
+
+        /// Runs `body` with exclusive access to the value.
+        ///
+        /// Inlinable, so that every caller's use is specialised: a generic call looks up type
+        /// metadata at run time, on every message of the reactor's hot path. (That is why the
+        /// type is public, with nothing public in it: Swift 6.3 never inlines nor specialises an
+        /// `@inlinable` member of a `package` type in another module.)
+        @inlinable @inline(__always)
+        package func withLock<Result, Failure: Error>(
+            _ body: (inout Value) throws(Failure) -> Result
+        ) throws(Failure) -> Result {
+            try storage.mutex.withLock { (locked: inout sending LockedTransfer<Value>) throws(Failure) in
+                LockedTransfer(try body(&locked.value))
+            }.value
+        }
+    #endif
 }
+
+#if !SOCKETS_PTHREAD_LOCKS
+    /// A value that crosses `Mutex.withLock`'s `sending` boundary: the value a
+    /// ``LockedValue`` guards, and what its `withLock` returns.
+    @usableFromInline
+    struct LockedTransfer<Value>: @unchecked Sendable {
+        // @unchecked: the guarded value is reached only inside `withLock`, with the mutex
+        // held; a result is handed to the one caller that asked for it, as with any lock.
+        @usableFromInline
+        var value: Value
+
+        @inlinable
+        init(_ value: Value) {
+            self.value = value
+        }
+    }
+#endif
