@@ -132,6 +132,7 @@ let package = Package(
         .executableTarget(
             name: "sock",
             dependencies: [
+                "CSockets",
                 "Sockets",
                 "Framing",
                 "Services",

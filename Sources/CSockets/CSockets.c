@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -12,6 +13,10 @@
 
 int csockets_accept4(int fd, struct sockaddr *address, socklen_t *length, int flags) {
     return accept4(fd, address, length, flags);
+}
+
+ssize_t csockets_splice(int from, int to, size_t length, int nonblocking) {
+    return splice(from, NULL, to, NULL, length, SPLICE_F_MOVE | (nonblocking ? SPLICE_F_NONBLOCK : 0));
 }
 
 _Static_assert(sizeof(csockets_mmsghdr) == sizeof(struct mmsghdr), "mmsghdr layout");

@@ -12,6 +12,13 @@ struct DatagramListener {
         if case .unix(let path) = SocketAddress(address) { try UnixSocketFile.prepare(path, type: .datagram) }
         let socket = try Socket.bindDatagram(to: address)
         defer { socket.close() }
+        // It runs until a signal ends it: the signal removes its socket file, or an error does.
+        let socketFile = UnixSocketFile.path(of: address).flatMap(UnixSocketFile.init(boundAt:))
+        socketFile?.removeOnInterrupt()
+        defer {
+            InterruptCleanup.unregister()
+            socketFile?.remove()
+        }
         writeStandardError("listening on \(try socket.localAddress())\n")
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_535, alignment: 1)
         defer { buffer.deallocate() }

@@ -60,22 +60,26 @@ struct GetCommand: ParsableCommand {
 
         var hasher = ContentHasher()
         var progress = ProgressBar(
-            label: name, total: bodyLength, quiet: progressFlag.quiet || toStandardOutput && isatty(STDOUT_FILENO) == 1)
+            label: name, total: bodyLength, quiet: progressFlag.quiet || toStandardOutput && isatty(STDOUT_FILENO) == 1,
+            verbose: connection.verbose)
         var received = 0
+        defer {
+            if kept { progress.finish(bytes: bodyLength, outcome: "sha256 ok") } else { progress.abandon() }
+        }
         try client.readBody(count: bodyLength) { chunk in
             hasher.update(chunk)
             try file.write(chunk)
             received += chunk.count
             progress.update(received)
         }
-        progress.finish()
         let actual = hasher.finalize()
         guard actual == expected else {
             throw CommandFailure("checksum mismatch for \(name): expected sha256 \(expected), got \(actual)")
         }
-        guard !toStandardOutput else { return }
-        try file.sync()
-        guard rename(file.path, destination) == 0 else { throw LocalFile.failure("create \(destination)") }
+        if !toStandardOutput {
+            try file.sync()
+            guard rename(file.path, destination) == 0 else { throw LocalFile.failure("create \(destination)") }
+        }
         kept = true
     }
 }

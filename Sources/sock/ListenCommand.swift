@@ -71,7 +71,11 @@ struct ListenCommand: AsyncParsableCommand {
         let listener = try Socket.listen(on: address)
         defer { listener.close() }
         let socketFile = UnixSocketFile.path(of: address).flatMap(UnixSocketFile.init(boundAt:))
-        defer { socketFile?.remove() }
+        socketFile?.removeOnInterrupt()
+        defer {
+            InterruptCleanup.unregister()
+            socketFile?.remove()
+        }
         writeStandardError("listening on \(try listener.localAddress())\n")
         if let program = execute.first {
             try await servePrograms(listener, ConnectionProgram(executable: program, arguments: Array(execute.dropFirst())))

@@ -40,8 +40,10 @@ struct PutCommand: ParsableCommand {
 
         let client = try JSONHeaderClient(connectingTo: server.address, speaking: "files", options: connection, tls: tls)
         try client.send(header: FilesRequest(op: "put", name: name, size: size, sha256: digest))
-        var progress = ProgressBar(label: name, total: size, quiet: progressFlag.quiet)
-        defer { progress.finish() }
+        var progress = ProgressBar(label: name, total: size, quiet: progressFlag.quiet, verbose: connection.verbose)
+        var stored = false
+        // The server stores a put only when its SHA-256 matches the one sent.
+        defer { if stored { progress.finish(bytes: size, outcome: "sha256 ok") } else { progress.abandon() } }
         do {
             try Self.sendBody(of: local, size: size, to: client, progress: &progress)
         } catch let error as SocketError where error.kind == .connectionReset {
@@ -51,6 +53,7 @@ struct PutCommand: ParsableCommand {
         }
         let (response, _) = try client.receiveHeader(FilesResponse.self)
         guard response.ok else { throw CommandFailure(response.error ?? "refused") }
+        stored = true
     }
 
     /// Sends the file's first `size` bytes, stopping early when the server has answered

@@ -110,6 +110,7 @@ struct ServeCommand: AsyncParsableCommand {
         let cluster = try clusterOptions.makeCluster(logger: logger)
         let service: any Service
         let address: SocketAddress
+        var server: Server?
         if transport.udp {
             if let unixPath { try UnixSocketFile.prepare(unixPath, type: .datagram) }
             let socket = try Socket.bindDatagram(to: listen)
@@ -122,15 +123,16 @@ struct ServeCommand: AsyncParsableCommand {
             if let unixPath { try UnixSocketFile.prepare(unixPath, type: .stream) }
             let listener = try Socket.listen(on: listen)
             address = try listener.localAddress()
-            service = GracefulService(
-                Server(
-                    listeners: [listener],
-                    configuration: ServerConfiguration(
-                        maximumConnections: maximumConnections, idleTimeout: .milliseconds(Int64(idleTimeout * 1000)),
-                        tls: tlsContext),
-                    logger: logger,
-                    reactors: try threads.makeReactors(),
-                    handler: handler.serve))
+            let streamServer = Server(
+                listeners: [listener],
+                configuration: ServerConfiguration(
+                    maximumConnections: maximumConnections, idleTimeout: .milliseconds(Int64(idleTimeout * 1000)),
+                    tls: tlsContext),
+                logger: logger,
+                reactors: try threads.makeReactors(),
+                handler: handler.serve)
+            server = streamServer
+            service = GracefulService(streamServer)
         }
         let socketFile = unixPath.flatMap(UnixSocketFile.init(boundAt:))
         defer { socketFile?.remove() }
@@ -138,7 +140,9 @@ struct ServeCommand: AsyncParsableCommand {
         flushStandardOutput()
         // The cluster bridge stops after the server (reverse order): its members' `left` go out.
         let services: [any Service] = cluster.map { [$0, service] } ?? [service]
-        try await shutdownSignals.run(ServiceGroup(services: services, logger: logger))
+        let shutdown = ShutdownRecord(server: server)
+        try await shutdownSignals.run(ServiceGroup(services: services, logger: logger), signalled: { shutdown.signalled($0) })
+        shutdown.log(to: logger)
     }
 
     private func streamService(framing: Framing, cluster: ChatCluster?) throws -> any StreamService {

@@ -61,7 +61,7 @@ struct ServeExecOptions: ParsableArguments {
         let logger = StandardErrorLog.logger(quiet: quiet)
         let allowList = ExecAllowList(allow)
         if allowList.allowsEverything {
-            logger.warning("warning: --allow '*' lets every client run any program as this user")
+            logger.warning("--allow '*' lets every client run any program as this user")
         }
         return ExecService(
             allowList: allowList, token: token,

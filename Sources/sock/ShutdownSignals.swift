@@ -21,11 +21,15 @@ struct ShutdownSignals {
     /// Runs `group` to its end; every signal trapped, before this call or during it,
     /// triggers the group's graceful shutdown.
     ///
+    /// - Parameters:
+    ///   - group: The services to run.
+    ///   - signalled: Called with each signal, before the shutdown it triggers.
     /// - Throws: What `group.run()` throws.
-    func run(_ group: ServiceGroup) async throws {
+    func run(_ group: ServiceGroup, signalled: @escaping @Sendable (UnixSignal) -> Void = { _ in }) async throws {
         try await withThrowingDiscardingTaskGroup { tasks in
             tasks.addTask { [signals] in
-                for await _ in signals {
+                for await signal in signals {
+                    signalled(signal)
                     await group.triggerGracefulShutdown()
                 }
             }

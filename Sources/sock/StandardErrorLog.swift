@@ -1,28 +1,17 @@
 import Logging
+import Services
 
 #if canImport(Glibc)
     @preconcurrency import Glibc
 #endif
 
-/// One line per event on stderr: `sock: connection opened peer=127.0.0.1:5000`.
-struct StandardErrorLog: LogHandler {
-    var logLevel: Logger.Level
-    var metadata: Logger.Metadata = [:]
-
+/// The log of `sock serve` and `sock relay`: one line per event on stderr, with its
+/// time, level and quoted `key=value` metadata (``KeyValueLogHandler``):
+/// `2026-12-03T06:10:15.123Z info connection opened peer=127.0.0.1:50312`.
+enum StandardErrorLog {
+    /// A logger that writes events from `.info` on (from `.warning` on when `quiet`).
     static func logger(quiet: Bool) -> Logger {
-        Logger(label: "sock") { _ in StandardErrorLog(logLevel: quiet ? .warning : .info) }
-    }
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        var line = "sock: \(event.message)"
-        let all = metadata.merging(event.metadata ?? [:]) { $1 }
-        for (key, value) in all.sorted(by: { $0.key < $1.key }) { line += " \(key)=\(value)" }
-        writeStandardError(line + "\n")
+        Logger(label: "sock") { _ in KeyValueLogHandler(logLevel: quiet ? .warning : .info, write: writeStandardError) }
     }
 }
 

@@ -4,7 +4,8 @@ import Synchronization
 /// Two connections spliced both ways, as `sock relay` does for each client: what one
 /// sends the other receives, through one bounded buffer per direction (a slow reader
 /// holds the writer back; nothing piles up), and the end of one's stream becomes a
-/// half-close (`shutdown(.write)`) towards the other.
+/// half-close (`shutdown(.write)`) towards the other. TCP to TCP the buffer is a kernel
+/// pipe and the bytes never enter this process (`splice(2)`, ``SplicePipe``).
 final class StreamSplice: Sendable {
     /// The bytes copied each way.
     struct Counts: Sendable, Equatable {
@@ -35,29 +36,52 @@ final class StreamSplice: Sendable {
         Counts(clientToTarget: clientToTarget.load(ordering: .relaxed), targetToClient: targetToClient.load(ordering: .relaxed))
     }
 
+    /// Whether both connections are TCP, which ``run()`` moves with `splice(2)`
+    /// (``SplicePipe``); other streams go through a buffer in this process.
+    var usesKernelSplice: Bool {
+        client.socket.family != .unix && target.family != .unix
+    }
+
     /// Copies both ways until both streams have ended.
+    ///
+    /// TCP to TCP through two pipes (four more descriptors); when the process has no
+    /// descriptors left for them, through buffers as for other streams.
     ///
     /// - Throws: the first direction's error (a reset, say); both connections are then
     ///   shut down, so the other direction ends too.
     func run() async throws {
+        let pipes = usesKernelSplice ? try? (toTarget: SplicePipe(), toClient: SplicePipe()) : nil
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.bufferSize, alignment: 1)
-                defer { buffer.deallocate() }
-                while case let count = try await self.client.read(into: buffer), count > 0 {
-                    try await self.target.write(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
-                    self.clientToTarget.add(count, ordering: .relaxed)
+            if let pipes {
+                group.addTask {
+                    try await pipes.toTarget.run(from: self.client.socket, to: self.target) {
+                        self.clientToTarget.add($0, ordering: .relaxed)
+                    }
                 }
-                try? self.target.shutdown(.write)
-            }
-            group.addTask {
-                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.bufferSize, alignment: 1)
-                defer { buffer.deallocate() }
-                while case let count = try await self.target.read(into: buffer), count > 0 {
-                    try await self.client.write(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
-                    self.targetToClient.add(count, ordering: .relaxed)
+                group.addTask {
+                    try await pipes.toClient.run(from: self.target, to: self.client.socket) {
+                        self.targetToClient.add($0, ordering: .relaxed)
+                    }
                 }
-                try? self.client.socket.shutdown(.write)
+            } else {
+                group.addTask {
+                    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.bufferSize, alignment: 1)
+                    defer { buffer.deallocate() }
+                    while case let count = try await self.client.read(into: buffer), count > 0 {
+                        try await self.target.write(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+                        self.clientToTarget.add(count, ordering: .relaxed)
+                    }
+                    try? self.target.shutdown(.write)
+                }
+                group.addTask {
+                    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.bufferSize, alignment: 1)
+                    defer { buffer.deallocate() }
+                    while case let count = try await self.target.read(into: buffer), count > 0 {
+                        try await self.client.write(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+                        self.targetToClient.add(count, ordering: .relaxed)
+                    }
+                    try? self.client.socket.shutdown(.write)
+                }
             }
             do {
                 try await group.waitForAll()

@@ -4,7 +4,7 @@ import Sockets
     @preconcurrency import Glibc
 #endif
 
-/// The file of a Unix socket `sock serve` listens on. `sock` never deletes a file that
+/// The file of a Unix socket `sock serve` or `sock listen` listens on. `sock` never deletes a file that
 /// is not its own: before binding, only a stale socket (one nobody accepts on) is
 /// replaced and anything else at the path is refused; at exit the file is removed only
 /// if it is still the socket this process bound.
@@ -47,6 +47,12 @@ struct UnixSocketFile {
     func remove() {
         guard let info = Self.status(of: path), (UInt64(info.st_dev), UInt64(info.st_ino)) == identity else { return }
         unlink(path)
+    }
+
+    /// Has SIGINT and SIGTERM remove the file too (if it is still this socket), until
+    /// ``InterruptCleanup/unregister()``; a process that a signal ends runs no `defer`.
+    func removeOnInterrupt() {
+        InterruptCleanup.register(path, identity: identity)
     }
 
     /// `lstat`: what is at `path` itself (a symbolic link is not followed); nil if nothing.

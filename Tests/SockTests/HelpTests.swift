@@ -68,7 +68,7 @@ extension E2ESuite {
             ("exec", ["<address>", "<command>", "--token-file"] + Self.connectionOptions + Self.tlsClientOptions),
             ("put", ["<address>", "<file>", "--as", "--quiet"] + Self.connectionOptions + Self.tlsClientOptions),
             ("get", ["<address>", "<name>", "-o", "--quiet"] + Self.connectionOptions + Self.tlsClientOptions),
-            ("ls", ["<address>"] + Self.connectionOptions + Self.tlsClientOptions),
+            ("ls", ["<address>", "-h", "--human-readable", "--json"] + Self.connectionOptions + Self.tlsClientOptions),
             (
                 "bench",
                 [

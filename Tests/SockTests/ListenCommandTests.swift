@@ -57,6 +57,51 @@ extension E2ESuite {
             #expect(!FileManager.default.fileExists(atPath: path))
         }
 
+        @Test(arguments: [SIGINT, SIGTERM])
+        func listenUnix_RemovesItsSocketFile_WhenSignalled(_ signal: Int32) throws {
+            let temporary = try TemporaryDirectory("sock-listen")
+            defer { temporary.remove() }
+            let path = "\(temporary.path)/l.sock"
+            let waiting = try E2EListener(["listen", "unix:\(path)"], keepingStandardInputOpen: true)
+            defer { waiting.stop(SIGKILL) }
+            #expect(FileManager.default.fileExists(atPath: path))
+            #expect(waiting.stop(signal) == 128 + signal)
+            #expect(!FileManager.default.fileExists(atPath: path), "left after \(signal) while waiting")
+
+            // Also with a connection wired to stdin and stdout.
+            let connected = try E2EListener(["listen", "unix:\(path)"], keepingStandardInputOpen: true)
+            defer { connected.stop(SIGKILL) }
+            let client = try E2EClient(connected.address, framing: .raw)
+            try client.sendRaw(E2E.bytes("hi"))
+            #expect(connected.child.standardOutput.wait(forText: "hi"))
+            #expect(connected.stop(signal) == 128 + signal)
+            #expect(!FileManager.default.fileExists(atPath: path), "left after \(signal) while connected")
+        }
+
+        @Test func listenUnix_LeavesAFileItDidNotCreate_WhenSignalled() throws {
+            let temporary = try TemporaryDirectory("sock-listen")
+            defer { temporary.remove() }
+            let path = "\(temporary.path)/l.sock"
+            let listener = try E2EListener(["listen", "unix:\(path)"], keepingStandardInputOpen: true)
+            defer { listener.stop(SIGKILL) }
+            // Someone else's file takes the path while sock listens.
+            #expect(unlink(path) == 0)
+            try Data("not sock's".utf8).write(to: URL(fileURLWithPath: path))
+            #expect(listener.stop(SIGTERM) == 128 + SIGTERM)
+            #expect(try String(contentsOfFile: path, encoding: .utf8) == "not sock's")
+        }
+
+        @Test func listenUDPUnix_RemovesItsSocketFile_WhenSignalled() throws {
+            let temporary = try TemporaryDirectory("sock-listen")
+            defer { temporary.remove() }
+            let path = "\(temporary.path)/d.sock"
+            let listener = try E2EListener(["listen", "--udp", "unix:\(path)"], keepingStandardInputOpen: true)
+            defer { listener.stop(SIGKILL) }
+            #expect(FileManager.default.fileExists(atPath: path))
+            #expect(listener.stop(SIGINT) == 128 + SIGINT)
+            #expect(!FileManager.default.fileExists(atPath: path))
+        }
+
         @Test func listenVerbose_ShowsThePeer_AndAtItsEndTheTCPState() throws {
             let listener = try E2EListener(["listen", "127.0.0.1:0", "-v"], input: [])
             defer { listener.stop(SIGKILL) }

@@ -58,6 +58,57 @@ extension E2ESuite {
             #expect(try client.receiveRawUntilClosed() == E2E.bytes("the answer, after your end"))
         }
 
+        /// How many pipe descriptors `process` has open.
+        private static func pipeCount(_ process: ChildProcess) -> Int {
+            openDescriptors(ofProcess: process.pid).values.filter { $0.hasPrefix("pipe:") }.count
+        }
+
+        @Test func relayTCP_MovesBytesThroughKernelPipes_WhileAConnectionIsOpen() async throws {
+            let server = try E2EServer.serve("echo")
+            defer { server.stop() }
+            let relay = try Self.relay(to: server.address, ["--quiet"])
+            defer { relay.stop() }
+            let idle = Self.pipeCount(relay.child)
+
+            let client = try E2EClient(relay.address, framing: .raw)
+            try client.sendRaw(E2E.bytes("through the pipes"))
+            #expect(try client.receiveRaw(count: 17) == E2E.bytes("through the pipes"))
+            // splice(2) needs a pipe per direction: two descriptors each.
+            #expect(Self.pipeCount(relay.child) == idle + 4)
+            try client.finishSending()
+            #expect(try client.receiveRawUntilClosed().isEmpty)
+            #expect(await eventually(within: E2E.timeout) { Self.pipeCount(relay.child) == idle })
+        }
+
+        @Test func relayFromUnix_CopiesBothWays_AndCarriesTheHalfClose() throws {
+            let temporary = try TemporaryDirectory("sock-relay")
+            defer { temporary.remove() }
+            let target = try Socket.listen(on: "127.0.0.1:0")
+            defer { target.close() }
+            target.timeout = E2E.timeout
+            let relay = try E2EListener(
+                ["relay", "unix:\(temporary.path)/r.sock", "\(try target.localAddress())", "--quiet"],
+                announcedOnStandardOutput: true)
+            defer { relay.stop() }
+            let idle = Self.pipeCount(relay.child)
+
+            let client = try E2EClient(relay.address, framing: .raw)
+            let payload = bytePattern(count: 300_000, seed: 5)
+            let sender = E2ESender(client.socket, payload, halfClose: true)
+            let (upstream, _) = try target.accept()
+            defer { upstream.close() }
+            upstream.timeout = E2E.timeout
+            var received: [UInt8] = []
+            while case let chunk = try upstream.recv(65_536), !chunk.isEmpty { received += chunk }
+            #expect(sender.wait())
+            #expect(received == payload)
+            // A unix stream is copied in the process: no pipes.
+            #expect(Self.pipeCount(relay.child) == idle)
+            try upstream.sendAll(E2E.bytes("after your end"))
+            try upstream.shutdown(.write)
+            #expect(try client.receiveRawUntilClosed() == E2E.bytes("after your end"))
+        }
+
         @Test func relay_ClosesTheClientAndSaysSo_WhenTheTargetRefuses() throws {
             let closed = try ClosedPort()
             defer { closed.close() }

@@ -84,9 +84,10 @@ extension E2ESuite {
             _ = try client.receiveRaw(count: 1)
             client.socket.close()
 
-            #expect(server.standardError.wait(forText: "sock: connection closed peer=\(peer)"))
-            #expect(server.standardError.lines.contains("sock: connection opened peer=\(peer)"))
-            #expect(server.standardError.lines.contains("sock: connection closed peer=\(peer)"))
+            #expect(server.standardError.wait(forText: " info connection closed peer=\(peer)\n"))
+            let lines = server.standardError.lines
+            #expect(lines.contains { $0.hasSuffix(" info connection opened peer=\(peer)") }, "\(lines)")
+            #expect(lines.contains { $0.hasSuffix(" info connection closed peer=\(peer)") }, "\(lines)")
             #expect(server.standardOutput.lines == ["listening on \(server.address)"])
         }
 

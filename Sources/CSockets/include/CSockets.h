@@ -1,5 +1,5 @@
 // Declarations the Glibc module does not export to Swift: GNU extensions
-// (accept4, recvmmsg, sendmmsg, strerrorname_np) and the CMSG macros; and the one
+// (accept4, recvmmsg, sendmmsg, splice, strerrorname_np) and the CMSG macros; and the one
 // thing Swift must not do itself, code between fork and exit (the group holder);
 // the CPU-set count and a thread-local pointer, which Swift has no syntax for.
 #ifndef CSOCKETS_H
@@ -22,6 +22,10 @@ typedef struct {
 
 int csockets_recvmmsg(int fd, csockets_mmsghdr *messages, unsigned int count, int flags);
 int csockets_sendmmsg(int fd, csockets_mmsghdr *messages, unsigned int count, int flags);
+/// `splice(2)` between two descriptors, one of them a pipe, without offsets; the
+/// Glibc module hides it behind _GNU_SOURCE. `nonblocking` adds SPLICE_F_NONBLOCK,
+/// and SPLICE_F_MOVE is always given.
+ssize_t csockets_splice(int from, int to, size_t length, int nonblocking);
 /// The errno's symbolic name ("ECONNREFUSED"), or NULL when unknown.
 const char *csockets_errno_name(int number);
 

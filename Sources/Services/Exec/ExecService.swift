@@ -95,18 +95,18 @@ public struct ExecService: StreamService {
         do {
             request = try message.decodeHeader(ExecRequest.self)
         } catch {
-            return Reply(
-                header: ExecResponse(
-                    exit: ExecResponse.badRequestExit,
-                    error: "malformed request: expected {\"argv\": [...]} or {\"cmd\": \"...\"}"), closesConnection: true)
+            let reason = "malformed request: expected {\"argv\": [...]} or {\"cmd\": \"...\"}"
+            refused(reason, peer: peer)
+            return Reply(header: ExecResponse(exit: ExecResponse.badRequestExit, error: reason), closesConnection: true)
         }
         if let token {
             guard let given = request.token else {
+                refused("token required", peer: peer)
                 return Reply(
                     header: ExecResponse(exit: ExecResponse.cannotRunExit, error: "token required"), closesConnection: true)
             }
             guard Self.constantTimeEquals(given, token) else {
-                logger?.warning("exec refused: bad token", metadata: ["peer": "\(peer)"])
+                refused("bad token", peer: peer)
                 return Reply(header: ExecResponse(exit: ExecResponse.cannotRunExit, error: "bad token"), closesConnection: true)
             }
         }
@@ -184,11 +184,19 @@ public struct ExecService: StreamService {
         }
     }
 
+    /// Logs a request that is not run, with its reason, at `.info`: refusing is the
+    /// service working as configured, not a fault of the server.
+    private func refused(_ reason: String, peer: SocketAddress, program: String? = nil) {
+        var metadata: Logger.Metadata = ["peer": "\(peer)", "reason": "\(reason)"]
+        if let program { metadata["program"] = "\(program)" }
+        logger?.info("exec refused", metadata: metadata)
+    }
+
     /// Checks the program against the allow list and runs it.
     private func run(_ arguments: [String], peer: SocketAddress) async -> Outcome {
         let program = arguments[0]
         guard let executable = allowList.resolve(program) else {
-            logger?.notice("exec refused: not allowed", metadata: ["peer": "\(peer)", "program": "\(program)"])
+            refused("not allowed", peer: peer, program: program)
             return Outcome(error: "not allowed: \(program)", exitCode: ExecResponse.cannotRunExit)
         }
         let outcome: Outcome

@@ -68,8 +68,12 @@ public struct FilesService: StreamService {
                 await lingerAndClose(connection)
                 return
             }
-            guard try await answer(header, reader: &reader) else {
-                await lingerAndClose(connection)
+            do {
+                guard try await answer(header, reader: &reader) else {
+                    await lingerAndClose(connection)
+                    return
+                }
+            } catch is ClientLeft {
                 return
             }
         }
@@ -84,11 +88,13 @@ public struct FilesService: StreamService {
             bodyLength = try JSONHeaderMessage.bodyLength(ofHeader: header, maximumBodyLength: .max)
             request = try JSONHeaderMessage(header: header).decodeHeader(FilesRequest.self)
         } catch let error as FramingError {
+            logRefusal(nil, name: nil, reason: "\(error)", peer: connection.peer)
             try await respond(FilesResponse(ok: false, error: "\(error)"), on: connection)
             return false
         } catch {
-            return try await refuse(
-                .badRequest("expected {\"op\": \"put\"|\"get\"|\"list\", ...}"), bodyLength: 0, reader: &reader)
+            let reason = FilesError.badRequest("expected {\"op\": \"put\"|\"get\"|\"list\", ...}")
+            logRefusal(nil, name: nil, reason: "\(reason)", peer: connection.peer)
+            return try await refuse(reason, bodyLength: 0, reader: &reader)
         }
         do {
             switch request.op {
@@ -105,8 +111,10 @@ public struct FilesService: StreamService {
             }
             return true
         } catch let error as RefusedRequest {
+            logRefusal(request.op, name: request.name, reason: "\(error.reason)", peer: connection.peer)
             return try await refuse(error.reason, bodyLength: bodyLength, reader: &reader)
         } catch let error as FilesError {
+            logRefusal(request.op, name: request.name, reason: "\(error)", peer: connection.peer)
             // The body, if any, was read: the connection can go on.
             try await respond(FilesResponse(ok: false, error: "\(error)"), on: connection)
             return true
@@ -118,6 +126,24 @@ public struct FilesService: StreamService {
         var reason: FilesError
     }
 
+    /// The client ended the stream inside a body (it gave up, or it read a refusal and
+    /// stopped sending): what happened is logged, and the connection ends quietly.
+    private struct ClientLeft: Error {}
+
+    /// Logs a request answered with an error, and why, at `.info`: a refusal is the
+    /// service doing its job, not a fault of the server.
+    private func logRefusal(_ operation: String?, name: String?, reason: String, peer: SocketAddress) {
+        var metadata: Logger.Metadata = ["peer": "\(peer)", "reason": "\(reason)"]
+        if let name { metadata["name"] = "\(name)" }
+        // The op is the client's text: only the known ones go into the message.
+        if let operation, ["put", "get", "list"].contains(operation) {
+            logger?.info("\(operation) refused", metadata: metadata)
+        } else {
+            if let operation { metadata["op"] = "\(operation)" }
+            logger?.info("request refused", metadata: metadata)
+        }
+    }
+
     /// Sends the error for a request refused before its body; skips the body when it is
     /// no larger than a put could be, so the connection goes on.
     ///
@@ -125,7 +151,12 @@ public struct FilesService: StreamService {
     private func refuse(_ reason: FilesError, bodyLength: Int, reader: inout HeaderedRequestReader) async throws -> Bool {
         try await respond(FilesResponse(ok: false, error: "\(reason)"), on: reader.connection)
         guard bodyLength <= (maximumSize ?? .max) else { return false }
-        try await reader.readBody(count: bodyLength) { _ in }
+        do {
+            try await reader.readBody(count: bodyLength) { _ in }
+        } catch let error as SocketError where error.kind == .unexpectedEndOfStream {
+            // The client read the refusal and stopped sending the body: the usual end.
+            throw ClientLeft()
+        }
         return true
     }
 
@@ -154,16 +185,28 @@ public struct FilesService: StreamService {
 
         var hasher = ContentHasher()
         var writeError: FilesError?
-        try await reader.readBody(count: bodyLength) { chunk in
-            guard writeError == nil else { return }
-            do throws(FilesError) {
-                try await performBlockingWork { () throws(FilesError) in
-                    hasher.update(chunk)
-                    try file.write(chunk)
+        var received = 0
+        do {
+            try await reader.readBody(count: bodyLength) { chunk in
+                received += chunk.count
+                guard writeError == nil else { return }
+                do throws(FilesError) {
+                    try await performBlockingWork { () throws(FilesError) in
+                        hasher.update(chunk)
+                        try file.write(chunk)
+                    }
+                } catch {
+                    writeError = error
                 }
-            } catch {
-                writeError = error
             }
+        } catch let error as SocketError where error.kind == .unexpectedEndOfStream {
+            logger?.info(
+                "put abandoned",
+                metadata: [
+                    "peer": "\(reader.connection.peer)", "name": "\(name)", "received": "\(received)", "size": "\(size)",
+                    "reason": "the client closed the connection before the whole file arrived",
+                ])
+            throw ClientLeft()
         }
         if let writeError { throw writeError }
         let actual = hasher.finalize()

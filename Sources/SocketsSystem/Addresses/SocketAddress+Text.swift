@@ -22,7 +22,8 @@ extension SocketAddress: CustomStringConvertible, LosslessStringConvertible {
         }
     }
 
-    /// The SPEC §2 text: `127.0.0.1:80`, `[::1]:80`, `[fe80::1%eth0]:80`, `unix:/tmp/s.sock`, `unix:@name`.
+    /// The SPEC §2 text: `127.0.0.1:80`, `[::1]:80`, `[fe80::1%eth0]:80`, `unix:/tmp/s.sock`, `unix:@name`;
+    /// `unix:(unnamed)` for a Unix socket without a name (most clients' side of a connection).
     public var description: String {
         switch self {
         case .ipv4(let host, let port):
@@ -31,7 +32,7 @@ extension SocketAddress: CustomStringConvertible, LosslessStringConvertible {
             guard scopeID != 0 else { return "[\(host)]:\(port)" }
             return "[\(host)%\(Self.interfaceName(scopeID))]:\(port)"
         case .unix(let path):
-            return "unix:\(path)"
+            return path.isEmpty ? "unix:(unnamed)" : "unix:\(path)"
         case .unixAbstract(let name):
             return "unix:@" + String(decoding: name, as: UTF8.self)
         }
