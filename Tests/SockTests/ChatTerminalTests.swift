@@ -47,13 +47,15 @@ extension E2ESuite {
 
             try session.type("half typed")
             try session.press("Left", "Left")
-            #expect(try session.waitForScreen { $0.last == "> half typed" } != nil)
-            #expect(try session.cursorColumn() == 10)
+            // The keys are typed when the line shows and the cursor is back 2 columns.
+            let typed = try session.waitForScreen { $0.last == "> half typed" && (try? session.cursorColumn()) == 10 }
+            #expect(typed != nil, "screen: \((try? session.screen()) ?? [])")
             try watcher.send("hello from guest-1")
             let screen = try session.waitForScreen { $0.contains("guest-1: hello from guest-1") }
             #expect(screen?.last == "> half typed", "screen: \(screen ?? [])")
             #expect(screen?.filter { $0.contains("half typed") }.count == 1, "screen: \(screen ?? [])")
-            #expect(try session.cursorColumn() == 10)
+            // Drawn in one write: once the arrival shows, the cursor is where it was.
+            #expect(try session.waitForScreen { _ in (try? session.cursorColumn()) == 10 } != nil)
 
             try session.press("End")
             try session.type(" line")
