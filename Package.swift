@@ -170,8 +170,9 @@ let package = Package(
             ]
         ),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "Sockets", "Framing", "TestSupport"]),
-        // End-to-end tests that run the built executables (`sock`, `seeds`).
-        .testTarget(name: "SockTests", dependencies: ["Sockets", "Framing", "TestSupport"]),
+        // End-to-end tests that run the built executables (`sock`, `seeds`), and unit
+        // tests of `sock`'s pure parts (its line editor).
+        .testTarget(name: "SockTests", dependencies: ["sock", "Sockets", "Framing", "TestSupport"]),
         .testTarget(
             name: "FramingTests",
             dependencies: [

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Framing
+import Services
 import Sockets
 
 /// `sock chat ADDR`: an interactive chat client; what arrives is shown while you type.
@@ -9,11 +10,18 @@ struct ChatCommand: ParsableCommand {
         commandName: "chat",
         abstract: "Join a chat room (sock serve chat).",
         discussion: """
+            On a terminal, lines that arrive are printed above the line you are typing. \
+            Keys: Enter sends, Backspace, Ctrl-U and Ctrl-W delete, Left/Right move, \
+            Ctrl-D on an empty line or Ctrl-C leaves. In a pipe, each stdin line is sent \
+            and each line received is printed.
+
             Examples:
-                # join as ada
+                # join as ada (a name taken is an error, exit 1)
                 sock chat 127.0.0.1:9999 --name ada
                 # over a Unix socket
                 sock chat unix:/tmp/chat.sock
+                # say one line and leave
+                echo 'hello all' | sock chat 127.0.0.1:9999 -w 5
             """
     )
 
@@ -21,39 +29,116 @@ struct ChatCommand: ParsableCommand {
 
     @OptionGroup(title: "TLS options") var tls: TLSClientOptions
 
-    @Option(help: "Your name (sent as /nick NAME).")
+    @Option(help: "Your name, 1-32 letters, digits, _ or -: the room announces you with it.")
     var name: String?
 
+    @OptionGroup var connection: ConnectionOptions
+
+    /// How long the server may take to answer `--name` without `-w`.
+    static let nameTimeout: Duration = .seconds(10)
+
+    func validate() throws {
+        if let name, ChatRoom<Int>.requestedName("/nick \(name)") != name {
+            throw ValidationError("--name: use 1-32 letters, digits, _ or -")
+        }
+    }
+
     /// Shows what arrives until the server closes. Closing after the user left
-    /// (`/quit` or the end of the input) is the normal end; before, or a failed send,
-    /// is reported: `sock: ADDR: the server closed the connection`, exit 1.
+    /// (`/quit`, the end of the input, Ctrl-D or Ctrl-C) is the normal end; before, or a
+    /// failed send, is reported: `sock: ADDR: the server closed the connection`, exit 1.
     func run() throws {
-        let connection = try tls.connect(to: server.address)
-        var output: [UInt8] = []
+        let trace = connection.makeTrace()
+        let socket = try connection.connect(to: server.address, trace: trace)
+        defer { trace.closing(socket) }
+        let client = try tls.wrap(socket, address: server.address)
+        let style = ChatStyle.standardOutput
+        var decoder = LineDecoder()
         if let name {
-            try Framing.line.encode(Array("/nick \(name)".utf8), into: &output)
+            try join(as: name, over: client, decoder: &decoder) { print(style.styled($0)) }
+        }
+        guard TerminalMode.isAvailable else {
+            let sender = InputSender.start(to: client) { sender in
+                while let text = readLine(strippingNewline: true) {
+                    try Self.send(text, to: sender)
+                    if text == "/quit" { return }
+                }
+            }
+            try receive(from: client, decoder: &decoder, sender: sender) { print(style.styled($0)) }
+            return
+        }
+        try TerminalMode.enterRaw()
+        defer { TerminalMode.restore() }
+        let terminal = ChatTerminal(style: style)
+        defer { terminal.finish() }
+        let sender = InputSender.start(to: client) { sender in
+            try Self.edit(on: terminal, sendingTo: sender)
+        }
+        try receive(from: client, decoder: &decoder, sender: sender, show: terminal.show)
+    }
+
+    /// Sends `/nick NAME` and reads until the server says how it went: `* NAME joined`
+    /// (the room announces the newcomer with its name), or `* guest-N joined` then
+    /// `* guest-N is now NAME` (a server that announces first, then renames). Lines of
+    /// others that come meanwhile go to `show`.
+    ///
+    /// - Throws: ``CommandFailure`` `name taken: NAME` (or the server's other `! …`
+    ///   answer) when the server refuses the name; when it says nothing in time.
+    private func join(
+        as name: String, over client: ClientConnection, decoder: inout LineDecoder, show: (String) -> Void
+    ) throws {
+        try send("/nick \(name)", over: client)
+        client.socket.timeout = connection.timeoutDuration ?? Self.nameTimeout
+        defer { client.socket.timeout = connection.timeoutDuration }
+        var guest: String?
+        while true {
+            let message: [UInt8]?
             do {
-                try connection.sendAll(output)
+                message = try client.recvMessage(&decoder)
             } catch let error as SocketError where error.meansPeerClosed {
                 throw CommandFailure.serverClosedConnection(server.address)
+            } catch let error as SocketError where error.kind == .timedOut {
+                throw CommandFailure("\(server.address): no answer to --name \(name)")
             }
-        }
-        let sender = InputSender.start(to: connection) { sender in
-            var line: [UInt8] = []
-            while let text = readLine(strippingNewline: true) {
-                line.removeAll(keepingCapacity: true)
-                try Framing.line.encode(Array(text.utf8), into: &line)
-                try sender.send(line)
-                if text == "/quit" { return }
+            guard let message else { throw CommandFailure.serverClosedConnection(server.address) }
+            let line = String(decoding: message, as: UTF8.self)
+            if line == "* \(name) joined" && guest == nil { return show(line) }
+            if line.hasPrefix("! ") {
+                let reason = line.dropFirst(2)
+                throw CommandFailure(reason == "name taken" ? "name taken: \(name)" : "--name \(name): \(reason)")
             }
+            if guest == nil, line.hasPrefix("* "), line.hasSuffix(" joined") {
+                guest = String(line.dropFirst(2).dropLast(" joined".count))
+                if guest == name { return show(line) }
+            } else if let guest, line == "* \(guest) is now \(name)" {
+                return show(line)
+            }
+            show(line)
         }
-        let colour = isatty(STDOUT_FILENO) == 1
-        var decoder = LineDecoder()
+    }
+
+    /// Passes what arrives to `show` until the server closes; then tells, from what
+    /// `sender` did, whether that was the normal end.
+    private func receive(
+        from client: ClientConnection, decoder: inout LineDecoder, sender: InputSender, show: (String) -> Void
+    ) throws {
+        var sentBefore = 0
         do {
-            while let message = try connection.recvMessage(&decoder) {
-                let text = String(decoding: message, as: UTF8.self)
-                let notice = text.hasPrefix("* ") || text.hasPrefix("! ")
-                print(colour && notice ? "\u{1B}[2m\(text)\u{1B}[0m" : text)
+            while true {
+                let message: [UInt8]?
+                do {
+                    message = try client.recvMessage(&decoder)
+                } catch let error as SocketError where error.kind == .timedOut {
+                    // `-w`: only a connection where nothing was sent or received meanwhile ends.
+                    let sent = sender.snapshot.sentBytes
+                    guard sent != sentBefore else {
+                        throw CommandFailure(
+                            "\(server.address): nothing sent or received for \(connection.timeout ?? 0) s")
+                    }
+                    sentBefore = sent
+                    continue
+                }
+                guard let message else { break }
+                show(String(decoding: message, as: UTF8.self))
             }
         } catch let error as SocketError where error.meansPeerClosed {
             // Reported below, the same way as an end of stream.
@@ -64,5 +149,47 @@ struct ChatCommand: ParsableCommand {
             throw CommandFailure.serverClosedConnection(server.address)
         }
         if !sent.inputEnded { throw CommandFailure.serverClosedConnection(server.address) }
+    }
+
+    /// Reads keys from the terminal into the line editor and sends each line entered,
+    /// until `/quit`, Ctrl-D on an empty line, Ctrl-C or the end of the input.
+    private static func edit(on terminal: ChatTerminal, sendingTo sender: InputSender) throws {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = read(STDIN_FILENO, &buffer, buffer.count)
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw CommandFailure("read stdin: \(String(cString: strerror(errno)))")
+            }
+            if count == 0 { return }
+            for event in terminal.feed(buffer[..<count]) {
+                switch event {
+                case .submit(let text):
+                    if text.isEmpty { continue }
+                    try send(text, to: sender)
+                    if text == "/quit" { return }
+                case .endOfInput, .interrupt:
+                    return
+                }
+            }
+        }
+    }
+
+    /// Sends `text` as one line.
+    private static func send(_ text: String, to sender: InputSender) throws {
+        var line: [UInt8] = []
+        try Framing.line.encode(Array(text.utf8), into: &line)
+        try sender.send(line)
+    }
+
+    /// Sends `text` as one line before the input is read.
+    private func send(_ text: String, over client: ClientConnection) throws {
+        var line: [UInt8] = []
+        try Framing.line.encode(Array(text.utf8), into: &line)
+        do {
+            try client.sendAll(line)
+        } catch let error as SocketError where error.meansPeerClosed {
+            throw CommandFailure.serverClosedConnection(server.address)
+        }
     }
 }

@@ -24,6 +24,21 @@ import Testing
         #expect(room.online == ["guest-1", "guest-2"])
     }
 
+    @Test func join_UsesThePreferredName_UnlessAMemberHasIt() {
+        var room = room(of: 1)
+        #expect(room.join(2, preferredName: "bob") == deliveries("* bob joined", to: [1, 2]))
+        #expect(room.join(3, preferredName: "bob") == deliveries("* guest-2 joined", to: [1, 2, 3]))
+        #expect(room.online == ["guest-1", "bob", "guest-2"])
+    }
+
+    @Test(arguments: [
+        ("/nick bob", "bob"), ("  /nick   bob_2-x  ", "bob_2-x"), ("/nick", nil), ("/nick bad!", nil),
+        ("/nick two words", nil), ("/who", nil), ("hello", nil), ("/nickbob", nil),
+    ])
+    func requestedName_IsTheNameOfAValidNick_OnlyThen(_ line: String, _ name: String?) {
+        #expect(ChatRoom<Int>.requestedName(line) == name)
+    }
+
     @Test func join_DoesNothing_WhenMemberIsAlreadyIn() {
         var room = room(of: 2)
         #expect(room.join(1) == [])

@@ -38,6 +38,32 @@ import Testing
         }
     }
 
+    @Test func handle_AnnouncesANewcomerOnce_WhenItsFirstDatagramIsANick() async throws {
+        let temporary = try TemporaryDirectory("chat-dgram")
+        defer { temporary.remove() }
+        let directory = temporary.path
+        let socket = try Socket.bindDatagram(to: "unix:\(directory)/room")
+        let room = SocketAddress.unix(path: directory + "/room")
+        let server = DatagramServer(socket: socket, handler: DatagramChatService().handle)
+        let running = Task { try await server.run() }
+        defer { server.shutdown() }
+
+        let first = try Member(path: directory + "/first", room: room)
+        let bob = try Member(path: directory + "/bob", room: room)
+        defer { for member in [first, bob] { member.socket.close() } }
+        try first.send("/who")
+        #expect(try first.receive() == "* guest-1 joined")
+        #expect(try first.receive() == "* online: guest-1")
+        try bob.send("/nick bob")
+        #expect(try bob.receive() == "* bob joined")
+        #expect(try first.receive() == "* bob joined")
+        try bob.send("hi")
+        #expect(try first.receive() == "bob: hi")
+
+        server.shutdown()
+        try await running.value
+    }
+
     @Test func handle_DropsAndCountsDatagrams_WhenAMemberDoesNotRead() async throws {
         let temporary = try TemporaryDirectory("chat-dgram")
         defer { temporary.remove() }

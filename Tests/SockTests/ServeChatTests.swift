@@ -18,6 +18,51 @@ extension E2ESuite {
             #expect(try first.receiveText() == "* guest-2 joined")
         }
 
+        @Test func chat_AnnouncesAnArrivalOnce_WithTheNameOfAFirstLineNick() throws {
+            let server = try E2EServer.serve("chat")
+            defer { server.stop() }
+            let watcher = try server.connect()
+            #expect(try watcher.receiveText() == "* guest-1 joined")
+
+            let bob = try server.connect()
+            try bob.send("/nick bob")
+            #expect(try bob.receiveText() == "* bob joined")
+            #expect(try watcher.receiveText() == "* bob joined")
+            try bob.send("hi")
+            #expect(try watcher.receiveText() == "bob: hi")
+            try watcher.send("/who")
+            #expect(try watcher.receiveText() == "* online: guest-1, bob")
+        }
+
+        @Test func chat_ArrivesAsGuestThenAnswersNameTaken_WhenAFirstLineNickIsTaken() throws {
+            let server = try E2EServer.serve("chat")
+            defer { server.stop() }
+            let bob = try server.connect()
+            try bob.send("/nick bob")
+            #expect(try bob.receiveText() == "* bob joined")
+
+            let second = try server.connect()
+            try second.send("/nick bob")
+            #expect(try second.receiveText() == "* guest-1 joined")
+            #expect(try second.receiveText() == "! name taken")
+            #expect(try bob.receiveText() == "* guest-1 joined")
+        }
+
+        @Test func chat_AnnouncesNothing_WhenANewcomerLeavesBeforeArriving() throws {
+            let server = try E2EServer.serve("chat")
+            defer { server.stop() }
+            let watcher = try server.connect()
+            #expect(try watcher.receiveText() == "* guest-1 joined")
+
+            let passer = try server.connect()
+            try passer.finishSending()
+            #expect(try passer.receiveAllText() == [])
+            let talker = try server.connect()
+            try talker.send("sentinel")
+            #expect(try watcher.receiveText() == "* guest-2 joined")
+            #expect(try watcher.receiveText() == "guest-2: sentinel")
+        }
+
         @Test func chat_SendsTextToOthers_ButNotToSender() throws {
             let server = try E2EServer.serve("chat")
             defer { server.stop() }
@@ -338,9 +383,9 @@ extension E2ESuite {
 
             let result = try E2ERun.sock(["chat", server.address, "--name", "bob"], input: "hello there\n/who\n/quit\n")
             #expect(result.status == 0, "stderr: \(result.standardError)")
-            #expect(result.outputText == "* guest-2 joined\n* guest-2 is now bob\n* online: guest-1, bob\n")
-            #expect(try watcher.receiveText() == "* guest-2 joined")
-            #expect(try watcher.receiveText() == "* guest-2 is now bob")
+            // The room announces bob once, by the name its first line asked for.
+            #expect(result.outputText == "* bob joined\n* online: guest-1, bob\n")
+            #expect(try watcher.receiveText() == "* bob joined")
             #expect(try watcher.receiveText() == "bob: hello there")
             #expect(try watcher.receiveText() == "* bob left")
         }

@@ -33,8 +33,9 @@ public struct ChatRoom<Member: Hashable & Sendable>: Sendable {
 
     /// Adds a member as `guest-N`; everyone (the newcomer included) sees `* guest-N joined`.
     ///
-    /// - Parameter preferredName: A name to give instead of the next `guest-N` (cluster
-    ///   chat numbers its guests across nodes), used unless a member here has it.
+    /// - Parameter preferredName: A valid name to give instead of the next `guest-N`
+    ///   (the name the newcomer's first line asked for, see ``requestedName(_:)``, or a
+    ///   guest numbered across a cluster's nodes), used unless a member here has it.
     public mutating func join(_ member: Member, preferredName: String? = nil) -> [Delivery] {
         guard names[member] == nil else { return [] }
         if let preferredName, !names.values.contains(preferredName) {
@@ -112,6 +113,15 @@ public struct ChatRoom<Member: Hashable & Sendable>: Sendable {
 
     private func broadcast(_ line: String, except excluded: Member?) -> [Delivery] {
         members.filter { $0 != excluded }.map { Delivery(recipient: $0, line: line) }
+    }
+
+    /// The name a newcomer's first line asks for: `NAME` when the line is `/nick NAME`
+    /// with a valid name, else nil. A room announces a newcomer once, with this name
+    /// when it is free, instead of `* guest-N joined` then `* guest-N is now NAME`.
+    public static func requestedName(_ firstLine: String) -> String? {
+        let (command, argument) = split(firstLine)
+        let name = argument.trimmingSpaces()
+        return command == "/nick" && isValidName(name) ? name : nil
     }
 
     /// 1–32 letters, digits, `_` or `-`.

@@ -17,17 +17,23 @@ public final class ChatService: StreamService {
     /// How long a member's queue may stay over ``maximumQueuedBytes`` before the member
     /// is disconnected (SPEC: 5 s).
     public let patience: Duration
+    /// How long a newcomer has to send its first line before it is announced as `guest-N`.
+    public let arrivalWindow: Duration
     /// The bridge to the room's other nodes (SPEC §8), if the room is a cluster's.
     public let cluster: ChatCluster?
     let room = LockedValue(ChatRoom<ObjectIdentifier>())
     private let members = LockedValue<[ObjectIdentifier: ChatMember]>([:])
 
     /// Creates an empty room; with a `cluster`, one node of a room that spans several.
+    ///
+    /// - Parameter arrivalWindow: How long a newcomer has to send its first line (a
+    ///   client's `/nick NAME`) before it is announced as `guest-N`.
     public init(
         framing: Framing = .line, maximumQueuedBytes: Int = 256 * 1024, patience: Duration = .seconds(5),
-        cluster: ChatCluster? = nil
+        arrivalWindow: Duration = .milliseconds(250), cluster: ChatCluster? = nil
     ) {
         self.framing = framing
+        self.arrivalWindow = arrivalWindow
         self.maximumQueuedBytes = maximumQueuedBytes
         self.patience = patience
         self.cluster = cluster
@@ -36,6 +42,12 @@ public final class ChatService: StreamService {
 
     /// Serves one member: joins it, passes its lines to the room, writes it what the
     /// room sends it, and leaves when it quits, ends its stream, or is too slow.
+    ///
+    /// The room announces the newcomer once (SPEC §4 notices): at its first line, or
+    /// after ``arrivalWindow`` without one. A first line `/nick NAME` with a free name
+    /// makes that the name it arrives with (`* NAME joined`, not `* guest-N joined`
+    /// then `* guest-N is now NAME`); any other first line arrives it as `guest-N`,
+    /// then counts as usual. Until then it is in no one's list and receives nothing.
     public func serve(_ connection: Connection) async throws {
         let member = ChatMember(connection: connection, limit: maximumQueuedBytes, patience: patience)
         let id = ObjectIdentifier(member)
@@ -46,6 +58,30 @@ public final class ChatService: StreamService {
             if let name { cluster?.memberLeft(name) }
             deliverWithoutWaiting(deliveries)
         }
+        let arrival = LockedValue(false)
+        let announcement = Task { [self] in
+            try? await Task.sleep(for: arrivalWindow)
+            guard Self.claim(arrival) else { return }
+            try? await deliver(arrive(member, id, asking: nil))
+        }
+        do {
+            try await converse(member, id, arrival: arrival, announcement: announcement)
+        } catch {
+            // The member leaves after this: it must not arrive later.
+            _ = Self.claim(arrival)
+            announcement.cancel()
+            await announcement.value
+            throw error
+        }
+        _ = Self.claim(arrival)
+        announcement.cancel()
+        await announcement.value
+    }
+
+    /// Writes to `member` and reads its lines until it quits or its stream ends.
+    private func converse(
+        _ member: ChatMember, _ id: ObjectIdentifier, arrival: LockedValue<Bool>, announcement: Task<Void, Never>
+    ) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 do {
@@ -58,22 +94,22 @@ public final class ChatService: StreamService {
                 }
             }
             defer { member.outbox.finish() }
-            // The member's own notice is queued under the room's lock: a line another
-            // member says once this one is in the room (on another reactor, maybe) is
-            // queued after it, so the member's first line is always its own `joined`.
-            let guestName = await cluster?.nextGuestName()
-            let joined = room.withLock { room in
-                let deliveries = room.join(id, preferredName: guestName)
-                if let name = room.name(of: id) { cluster?.memberJoined(name) }
-                for delivery in deliveries where delivery.recipient == id {
-                    _ = member.outbox.sendWithoutWaiting(delivery.line, size: ChatMember.size(of: delivery.line))
-                }
-                return deliveries.filter { $0.recipient != id }
-            }
-            try await deliver(joined)
+            var arrived = false
             do {
-                for try await message in connection.messages(framing.makeDecoder()) {
+                for try await message in member.connection.messages(framing.makeDecoder()) {
                     let text = String(decoding: message, as: UTF8.self)
+                    if !arrived {
+                        arrived = true
+                        if Self.claim(arrival) {
+                            announcement.cancel()
+                            let asked = ChatRoom<ObjectIdentifier>.requestedName(text)
+                            try await deliver(arrive(member, id, asking: asked))
+                            if let asked, room.withLock({ $0.name(of: id) }) == asked { continue }
+                        } else {
+                            // Announced by the window's end: its lines wait for that.
+                            await announcement.value
+                        }
+                    }
                     let (deliveries, quit) =
                         if let cluster {
                             await receive(text, from: id, through: cluster)
@@ -92,6 +128,41 @@ public final class ChatService: StreamService {
             }
             member.outbox.finish()
             try await group.waitForAll()
+        }
+    }
+
+    /// Joins a newcomer as `asked` when that name is free (here and, in a cluster, on
+    /// the other nodes), else as the next `guest-N`.
+    ///
+    /// - Returns: What the others receive. The newcomer's own notice is queued under the
+    ///   room's lock: a line another member says once this one is in the room (on
+    ///   another reactor, maybe) is queued after it, so its first line is its own `joined`.
+    private func arrive(_ member: ChatMember, _ id: ObjectIdentifier, asking asked: String?) async -> [Delivery] {
+        var preferredName: String?
+        if let asked, room.withLock({ $0.member(named: asked) }) == nil {
+            if let cluster {
+                if !cluster.isRemote(asked), await cluster.claim(asked) { preferredName = asked }
+            } else {
+                preferredName = asked
+            }
+        }
+        if preferredName == nil { preferredName = await cluster?.nextGuestName() }
+        return room.withLock { room in
+            let deliveries = room.join(id, preferredName: preferredName)
+            if let name = room.name(of: id) { cluster?.memberJoined(name) }
+            for delivery in deliveries where delivery.recipient == id {
+                _ = member.outbox.sendWithoutWaiting(delivery.line, size: ChatMember.size(of: delivery.line))
+            }
+            return deliveries.filter { $0.recipient != id }
+        }
+    }
+
+    /// True for the first caller only: the newcomer arrives once, by its first line or
+    /// by the end of the window, whichever comes first.
+    private static func claim(_ arrival: LockedValue<Bool>) -> Bool {
+        arrival.withLock { claimed in
+            defer { claimed = true }
+            return !claimed
         }
     }
 

@@ -2,9 +2,9 @@ import Logging
 import Sockets
 import Synchronization
 
-/// `chat --udp`: every sender address is a member (joined by its first datagram,
-/// forgotten after ``idleLimit`` without one); each message is one datagram, in the
-/// same formats as the TCP room.
+/// `chat --udp`: every sender address is a member (joined by its first datagram, named
+/// by it when it is `/nick NAME`, forgotten after ``idleLimit`` without one); each
+/// message is one datagram, in the same formats as the TCP room.
 ///
 /// A datagram sender cannot be paused, so there is no waiting here: a datagram that
 /// the socket cannot take at once (its send buffer, or a Unix peer's queue, is full)
@@ -47,7 +47,10 @@ public final class DatagramChatService: Sendable {
                 deliveries += state.room.leave(member)
             }
             if state.lastSeen.updateValue(now, forKey: datagram.address) == nil {
-                deliveries += state.room.join(datagram.address)
+                // A first datagram `/nick NAME` names the newcomer as it arrives: one notice.
+                let asked = ChatRoom<SocketAddress>.requestedName(text)
+                deliveries += state.room.join(datagram.address, preferredName: asked)
+                if let asked, state.room.name(of: datagram.address) == asked { return deliveries }
             }
             let (replies, quit) = state.room.receive(text, from: datagram.address)
             deliveries += replies
