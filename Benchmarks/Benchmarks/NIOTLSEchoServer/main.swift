@@ -47,7 +47,8 @@ struct Options {
     }
 
     static func usage(_ problem: String) -> Never {
-        let text = "NIOTLSEchoServer: \(problem)\nusage: NIOTLSEchoServer --port P --cert PEM --key PEM [--threads N] [--host H]\n"
+        let text =
+            "NIOTLSEchoServer: \(problem)\nusage: NIOTLSEchoServer --port P --cert PEM --key PEM [--threads N] [--host H]\n"
         _ = text.withCString { write(2, $0, strlen($0)) }
         exit(64)
     }

@@ -63,6 +63,10 @@ extension LoadGenerator {
             }
             try await stream.write(UnsafeRawBufferPointer(chunk), deadline: nil)
             if isLast || progress.withLock({ $0.writerFailed }) { return }
+            // A write that the socket takes at once does not suspend: let the reader, on the
+            // same reactor, take the echoes as they come rather than only once the send
+            // buffer is full (or the measured time is over).
+            await Task.yield()
         }
     }
 
