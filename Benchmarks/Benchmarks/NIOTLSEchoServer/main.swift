@@ -75,7 +75,7 @@ final class EchoHandler: ChannelInboundHandler, Sendable {
 let options = Options.parse(Array(CommandLine.arguments.dropFirst()))
 var tls = TLSConfiguration.makeServerConfiguration(
     certificateChain: try NIOSSLCertificate.fromPEMFile(options.certificate).map { .certificate($0) },
-    privateKey: .file(options.key))
+    privateKey: .privateKey(try NIOSSLPrivateKey(file: options.key, format: .pem)))
 tls.minimumTLSVersion = .tlsv13
 let sslContext = try NIOSSLContext(configuration: tls)
 let group = MultiThreadedEventLoopGroup(numberOfThreads: options.threads)
