@@ -41,9 +41,11 @@ static inline long copenssl_add_extra_chain_certificate(SSL_CTX *context, X509 *
 }
 
 /// `SSL_CTX_set_options` with what every context of this library sets: renegotiation
-/// refused, no compression.
+/// refused, no compression; and read-ahead (`SSL_CTX_set_read_ahead`): one `recv` takes
+/// whatever has arrived, instead of one for each record's header and one for its body.
 static inline void copenssl_set_default_options(SSL_CTX *context) {
     SSL_CTX_set_options(context, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
+    SSL_CTX_set_read_ahead(context, 1);
 }
 
 /// `OPENSSL_free`.

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -27,6 +28,8 @@ static int socket_write(BIO *bio, const char *data, int length) {
 }
 
 /// OpenSSL's socket read with EINTR retried; 0 marks the end of input, as OpenSSL's does.
+/// A read that returns less than asked for drained the socket: that is noted in the BIO's
+/// data pointer (unused by the socket BIO) for `csockets_tls_take_drained`.
 static int socket_read(BIO *bio, char *data, int length) {
     int fd = -1;
     BIO_get_fd(bio, &fd);
@@ -40,7 +43,15 @@ static int socket_read(BIO *bio, char *data, int length) {
     } else if (received == 0) {
         BIO_set_flags(bio, BIO_FLAGS_IN_EOF);
     }
+    BIO_set_data(bio, (void *)(intptr_t)(received > 0 && received < length));
     return (int)received;
+}
+
+int csockets_tls_take_drained(void *ssl) {
+    BIO *bio = SSL_get_rbio(ssl);
+    if (bio == NULL || BIO_get_data(bio) == NULL) return 0;
+    BIO_set_data(bio, NULL);
+    return 1;
 }
 
 static int socket_puts(BIO *bio, const char *text) {

@@ -60,6 +60,11 @@ public struct TLSConfiguration: Sendable {
     public var minimumVersion: Version
     /// The newest version offered.
     public var maximumVersion: Version
+    /// A client keeps each server's latest session and offers it on the next connection
+    /// to that server (an abbreviated handshake). Off: every handshake is a full one.
+    ///
+    /// Python: passing `session=` to `wrap_socket` (here it is automatic).
+    public var resumesSessions = true
 
     /// A client configuration: verifies the server's chain against `trustRoots` and its host
     /// name (the one given to ``TLSContext/wrap(_:serverName:)``).

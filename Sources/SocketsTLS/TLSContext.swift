@@ -88,7 +88,9 @@ public final class TLSContext: @unchecked Sendable {
                 }
             }
             // Every new session (TLS 1.3: each ticket, after the handshake) is kept for resumption.
-            _ = copenssl_set_session_cache_mode(context, Int(SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE))
+            let cacheMode =
+                configuration.resumesSessions ? SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE : SSL_SESS_CACHE_OFF
+            _ = copenssl_set_session_cache_mode(context, Int(cacheMode))
             SSL_CTX_sess_set_new_cb(context) { ssl, session in
                 guard let ssl, let session, let owner = SSL_get_ex_data(ssl, 0) else { return 0 }
                 let socket = Unmanaged<TLSSocket>.fromOpaque(owner).takeUnretainedValue()

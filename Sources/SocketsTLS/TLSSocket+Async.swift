@@ -8,9 +8,11 @@ extension TLSSocket {
     /// registration whenever OpenSSL waits for the socket to become readable or writable.
     ///
     /// The readiness sequences are noted before each call, so an event that lands
-    /// between the call and the park is never lost.
+    /// between the call and the park is never lost. With `parkIfDrained` (reads) it parks
+    /// without calling OpenSSL when the last `recv` drained the socket and nothing has
+    /// happened since (see ``step(_:endOfStream:registration:readSequence:parkIfDrained:_:)``).
     private func drive<Value>(
-        _ operation: String, deadline: ContinuousClock.Instant?, endOfStream: Value? = nil,
+        _ operation: String, deadline: ContinuousClock.Instant?, endOfStream: Value? = nil, parkIfDrained: Bool = false,
         _ call: (OpaquePointer) -> (Int32, Value)
     ) async throws -> Value {
         guard socket.descriptor.acquire() else { throw Socket.closedError(operation) }
@@ -20,7 +22,10 @@ extension TLSSocket {
             let readSequence = registration?.sequence(.read) ?? 0
             let writeSequence = registration?.sequence(.write) ?? 0
             let direction: ReactorRegistration.Direction
-            switch try step(operation, endOfStream: endOfStream, call) {
+            let outcome = try step(
+                operation, endOfStream: endOfStream, registration: registration, readSequence: readSequence,
+                parkIfDrained: parkIfDrained, call)
+            switch outcome {
             case .done(let value): return value
             case .wantRead: direction = .read
             case .wantWrite: direction = .write
@@ -62,7 +67,7 @@ extension TLSSocket {
     /// The corresponding C function is `SSL_read_ex`; Python: `SSLSocket.recv_into`.
     public func read(into buffer: UnsafeMutableRawBufferPointer, deadline: ContinuousClock.Instant? = nil) async throws -> Int {
         guard buffer.count > 0 else { return 0 }
-        return try await drive("tls read", deadline: deadline, endOfStream: 0) { ssl in
+        return try await drive("tls read", deadline: deadline, endOfStream: 0, parkIfDrained: true) { ssl in
             var count = 0
             return (SSL_read_ex(ssl, buffer.baseAddress, buffer.count, &count), count)
         }

@@ -1,6 +1,7 @@
 import COpenSSL
 import CSocketsTLS
 import SocketsCore
+import SocketsReactor
 import SocketsSystem
 import SystemPackage
 
@@ -42,7 +43,8 @@ public final class TLSSocket: Sendable {
         let peer = try? socket.peerAddress()
         self.peer = peer
         self.sessionKey =
-            context.configuration.role == .client ? "\(serverName ?? "")|\(peer.map { "\($0)" } ?? "")" : nil
+            context.configuration.role == .client && context.configuration.resumesSessions
+            ? "\(serverName ?? "")|\(peer.map { "\($0)" } ?? "")" : nil
         guard let ssl = SSL_new(context.context) else {
             throw TLSError.fromQueue(operation: "tls wrap", address: peer, ssl: nil, fallback: "SSL_new failed")
         }
@@ -96,6 +98,11 @@ public final class TLSSocket: Sendable {
     /// Makes one OpenSSL call under the lock and sorts out its result. Call while
     /// holding the socket's descriptor (so that its number cannot be reused meanwhile).
     ///
+    /// When a `recv` made by the call drains the socket, the reactor `registration` learns
+    /// that it was drained at `readSequence` (noted before the call), as a plain socket
+    /// read tells it; with `parkIfDrained` a read then returns `wantRead` without a system
+    /// call until the next event, unless OpenSSL holds bytes not yet processed.
+    ///
     /// - Parameters:
     ///   - call: Returns OpenSSL's result code (positive: success) and the value.
     ///   - endOfStream: The value for `SSL_ERROR_ZERO_RETURN` (the peer's close_notify), or
@@ -104,14 +111,22 @@ public final class TLSSocket: Sendable {
     ///   whose frames must not hold an error value.
     @inline(never)
     func step<Value>(
-        _ operation: String, endOfStream: Value? = nil, _ call: (OpaquePointer) -> (Int32, Value)
+        _ operation: String, endOfStream: Value? = nil, registration: ReactorRegistration? = nil,
+        readSequence: UInt64 = 0, parkIfDrained: Bool = false, _ call: (OpaquePointer) -> (Int32, Value)
     ) throws -> Step<Value> {
         try connection.withLock { ssl throws -> Step<Value> in
+            if parkIfDrained, let registration, registration.isDrained(at: readSequence), SSL_has_pending(ssl) == 0 {
+                return .wantRead
+            }
             ERR_clear_error()
             errno = 0
             let (result, value) = call(ssl)
-            if result > 0 { return .done(value) }
             let savedErrno = errno
+            // Taken after every call, so that it only ever speaks of this call's reads.
+            if csockets_tls_take_drained(UnsafeMutableRawPointer(ssl)) == 1, let registration {
+                registration.drainedAtReadSequence.store(readSequence, ordering: .relaxed)
+            }
+            if result > 0 { return .done(value) }
             switch SSL_get_error(ssl, result) {
             case SSL_ERROR_WANT_READ:
                 return .wantRead

@@ -14,6 +14,10 @@ struct BenchCommand: AsyncParsableCommand {
                 sock bench 127.0.0.1:9999 --connections 100 --duration 5
                 # UDP, one JSON object
                 sock bench 127.0.0.1:9999 --udp --size 512 --json
+                # TLS bulk throughput: one connection writing 64 KiB chunks
+                sock bench 127.0.0.1:9443 --tls --tls-insecure --mode stream --size 65536
+                # TLS handshakes per second (messages/s counts connections)
+                sock bench 127.0.0.1:9443 --tls --tls-insecure --mode handshake --connections 8
             """
     )
 
@@ -29,6 +33,9 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Option(help: "Messages in flight per connection.")
     var pipeline = 1
+
+    @Option(help: "How each stream connection is used:")
+    var mode: LoadMode = .pingpong
 
     @Option(help: "Measured seconds.")
     var duration: Double = 5
@@ -49,6 +56,7 @@ struct BenchCommand: AsyncParsableCommand {
         }
         guard duration > 0, warmup >= 0 else { throw ValidationError("--duration must be positive") }
         if transport.udp && size > 65_507 { throw ValidationError("a UDP datagram holds at most 65507 bytes") }
+        if transport.udp && mode != .pingpong { throw ValidationError("--mode \(mode.rawValue) is for streams, not --udp") }
     }
 
     func run() async throws {
@@ -56,12 +64,14 @@ struct BenchCommand: AsyncParsableCommand {
         load.connections = connections
         load.size = size
         load.pipeline = pipeline
+        load.mode = mode
         load.duration = .milliseconds(Int64(duration * 1000))
         load.warmup = .milliseconds(Int64(warmup * 1000))
         load.udp = transport.udp
         if tls.enabled {
             if transport.udp { throw ValidationError("--tls is for streams, not --udp") }
-            load.tls = try tls.makeContext()
+            // Handshake mode measures full handshakes: no session is resumed.
+            load.tls = try tls.makeContext(resumesSessions: mode != .handshake)
             load.tlsServerName = tls.serverName ?? TLSClientOptions.host(of: server.address)
         }
         let report = try await LoadGenerator.run(load, reactors: try threads.makeReactors())
@@ -84,5 +94,17 @@ struct BenchCommand: AsyncParsableCommand {
             writeStandardError("sock: bench: \(cause)\(count > 1 ? " (\(count) times)" : "")\n")
         }
         if report.errors > 0 { throw ExitCode(1) }
+    }
+}
+
+/// Each mode shows in the help with what it measures.
+extension LoadMode: ExpressibleByArgument {
+    /// One line for the help screen.
+    public var defaultValueDescription: String {
+        switch self {
+        case .pingpong: "--pipeline messages in flight, the next sent as each echo returns"
+        case .stream: "bulk: --size chunks written without waiting, echoes read meanwhile (MB/s)"
+        case .handshake: "connect, TLS handshake (full), one echo, close, again: messages/s is connections/s"
+        }
     }
 }

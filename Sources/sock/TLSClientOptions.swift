@@ -74,14 +74,16 @@ struct TLSClientOptions: ParsableArguments {
 
     /// The client context `--tls` asks for (warns on stderr when insecure).
     ///
+    /// - Parameter resumesSessions: False makes every handshake a full one (`bench --mode handshake`).
     /// - Throws: `TLSError` when a CA, certificate or key file cannot be used.
-    func makeContext() throws -> TLSContext {
+    func makeContext(resumesSessions: Bool = true) throws -> TLSContext {
         if insecure { writeStandardError("sock: warning: --tls-insecure: the server's certificate is not verified\n") }
-        return try TLSContext(
-            .client(
-                trustRoots: caFile.map { .certificates(.file($0)) } ?? .system,
-                certificateChain: certificate.map { .file($0) }, privateKey: key.map { .file($0) },
-                verifiesPeer: !insecure, applicationProtocols: applicationProtocols))
+        var configuration = TLSConfiguration.client(
+            trustRoots: caFile.map { .certificates(.file($0)) } ?? .system,
+            certificateChain: certificate.map { .file($0) }, privateKey: key.map { .file($0) },
+            verifiesPeer: !insecure, applicationProtocols: applicationProtocols)
+        configuration.resumesSessions = resumesSessions
+        return try TLSContext(configuration)
     }
 
     /// The host of `HOST:PORT` or `[IPV6]:PORT` (nil for `unix:PATH`): the name checked by default.

@@ -115,6 +115,59 @@ extension E2ESuite {
                 "stderr: \(result.standardError)")
         }
 
+        @Test func benchStream_MeasuresBulkEchoes_OfLargeChunks() throws {
+            let server = try E2EServer.serve("echo", ["--quiet"])
+            defer { server.stop() }
+
+            let result = try E2ERun.sock([
+                "bench", server.address, "--mode", "stream", "--size", "65536", "--duration", "0.5", "--warmup", "0.1",
+                "--json",
+            ])
+            #expect(result.status == 0, "stderr: \(result.standardError)")
+            let report = try E2EBench.report(result)
+            #expect(Set(report.keys) == Self.keys)
+            #expect(report["errors"] as? Int == 0)
+            let rate = try #require(report["messages_per_s"] as? Double)
+            let megabytes = try #require(report["mb_per_s"] as? Double)
+            #expect(rate > 0)
+            #expect(abs(megabytes - rate * 65536 / 1e6) < 0.01 * max(megabytes, 1))
+        }
+
+        @Test func benchHandshake_OpensANewConnectionForEveryMessage() throws {
+            let server = try E2EServer.serve("echo")
+            defer { server.stop() }
+
+            let result = try E2ERun.sock([
+                "bench", server.address, "--mode", "handshake", "--connections", "2", "--duration", "0.5", "--warmup", "0",
+                "--json",
+            ])
+            #expect(result.status == 0, "stderr: \(result.standardError)")
+            let report = try E2EBench.report(result)
+            #expect(report["errors"] as? Int == 0)
+            let messages = Int(try #require(report["messages_per_s"] as? Double) * 0.5)
+            #expect(messages > 2)
+            // Every message had a connection of its own (the server logs each one it accepts).
+            #expect(server.standardError.wait(forText: "connection opened", count: messages + 1))
+        }
+
+        @Test(arguments: ["stream", "handshake"])
+        func bench_SaysItIsNotAnEchoServer_InEveryMode(_ mode: String) throws {
+            let server = try E2EServer.serve("upper", ["--framing", "raw", "--quiet"])
+            defer { server.stop() }
+
+            let result = try E2ERun.sock(["bench", server.address, "--mode", mode, "--duration", "0.5", "--warmup", "0"])
+            #expect(result.status == 1)
+            #expect(
+                result.errorLines.first?.hasPrefix("sock: bench: replies differ from what was sent: not an echo server?") == true,
+                "stderr: \(result.standardError)")
+        }
+
+        @Test func bench_RefusesAModeOtherThanPingPong_WithUDP() throws {
+            let result = try E2ERun.sock(["bench", "127.0.0.1:9", "--udp", "--mode", "stream"])
+            #expect(result.status == 64)
+            #expect(result.standardError.contains("--mode stream is for streams, not --udp"), "\(result.standardError)")
+        }
+
         @Test func bench_EndsAndCountsErrors_WhenServerNeverAnswers() throws {
             // The kernel completes the handshakes for the backlog; nobody ever reads or answers.
             let listener = try Socket.listen(on: "127.0.0.1:0", backlog: 8)

@@ -72,7 +72,8 @@ extension E2ESuite {
             (
                 "bench",
                 [
-                    "<address>", "--connections", "--size", "--pipeline", "--duration", "--warmup", "--udp", "--threads",
+                    "<address>", "--connections", "--size", "--pipeline", "--mode", "--duration", "--warmup", "--udp",
+                    "--threads",
                     "--json",
                 ] + tlsClientOptions
             ),

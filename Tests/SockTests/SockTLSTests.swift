@@ -69,6 +69,27 @@ extension E2ESuite {
             #expect(wrongName.standardError.hasSuffix("certificate verify failed (hostname mismatch)\n"))
         }
 
+        @Test func helloAndTime_WorkOverTLS_EndToEnd() throws {
+            let files = try Files()
+            defer { files.directory.remove() }
+            let hello = try E2EServer.serve("hello", files.serveOptions)
+            defer { hello.stop() }
+            let greeted = try E2ERun.sock(
+                ["connect", hello.address, "--tls", "--tls-ca", files.ca, "--framing", "line"], input: "bob\n")
+            #expect(greeted.status == 0, "stderr: \(greeted.standardError)")
+            #expect(greeted.outputText == "Welcome!\nHello, bob!\n")
+
+            let time = try E2EServer.serve("time", files.serveOptions)
+            defer { time.stop() }
+            let stamped = try E2ERun.sock(
+                ["connect", time.address, "--tls", "--tls-ca", files.ca, "--framing", "line"], input: "hi\n")
+            #expect(stamped.status == 0, "stderr: \(stamped.standardError)")
+            // `[Thu Dec  3 06:14:10 2026] hi`: ctime's timestamp, then the message.
+            #expect(
+                stamped.outputText.wholeMatch(of: /\[\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\] hi\n/) != nil,
+                "\(stamped.outputText)")
+        }
+
         @Test func connectTLS_ReportsTruncation_WhenTheServerDropsTCPWithoutCloseNotify() throws {
             let files = try Files()
             defer { files.directory.remove() }
@@ -98,16 +119,33 @@ extension E2ESuite {
             #expect(server.isRunning)
         }
 
-        @Test func seed004PythonClient_WithAnSSLWrap_GetsUpperCasedReplies() throws {
+        /// Each seed's Python TCP client with an `ssl` wrap, against its service over TLS:
+        /// the script, the `serve` arguments, stdin, and what the client prints.
+        static let seedClients: [(String, [String], String, String)] = [
+            (
+                "seed000_tcpclient.py", ["hello", "--framing", "raw"], "",
+                "Welcome!\nHello, mindthink!\nHello, code change the world!\nHello, hello world!\n"
+            ),
+            ("seed001_client.py", ["hello", "--framing", "raw"], "mindthink\nexit\n", "Client: Server: Hello, mindthink!\n"),
+            ("seed003_tcp_client.py", ["upper", "--framing", "raw"], "hello\nls -l\n", ">>: HELLO\n>>: LS -L\n>>: "),
+            ("seed004_tcp_client.py", ["upper", "--framing", "raw"], "hello\nls -l\n", ">>>HELLO\n>>>LS -L\n>>>"),
+            (
+                "seed003_exec_client.py", ["exec", "--allow", "echo", "--protocol", "seed"], "echo hello tls\nquit\n",
+                "<class 'int'> 10\nhello tls\n"
+            ),
+        ]
+
+        @Test(arguments: 0..<seedClients.count)
+        func seedPythonClient_WithAnSSLWrap_WorksOverTLS(_ index: Int) throws {
+            let (script, serve, input, expected) = Self.seedClients[index]
             let files = try Files()
             defer { files.directory.remove() }
-            let server = try E2EServer.serve("upper", ["--framing", "raw"] + files.serveOptions)
+            let server = try E2EServer.serve(serve[0], Array(serve.dropFirst()) + files.serveOptions)
             defer { server.stop() }
             let result = try E2ERun.python(
-                "tls_seed.py", [Products.python("seed004_tcp_client.py"), files.ca, "127.0.0.1", "\(server.port)"],
-                input: "hello\nls -l\n")
+                "tls_seed.py", [Products.python(script), files.ca, "127.0.0.1", "\(server.port)"], input: input)
             #expect(result.status == 0, "stderr: \(result.standardError)")
-            #expect(result.outputText == ">>>HELLO\n>>>LS -L\n>>>")
+            #expect(result.outputText.contains(expected), "stdout: \(result.outputText)")
         }
 
         @Test func serveTLS_ClosesOnlyThePlaintextClient() throws {
@@ -167,6 +205,28 @@ extension E2ESuite {
             let report = try E2EBench.report(result)
             #expect((report["errors"] as? Int) == 0)
             #expect(((report["messages_per_s"] as? Double) ?? 0) > 0)
+        }
+
+        @Test(arguments: ["stream", "handshake"])
+        func benchTLS_LoadsAnEchoServerOverTLS_InEveryMode(_ mode: String) throws {
+            let files = try Files()
+            defer { files.directory.remove() }
+            let server = try E2EServer.serve("echo", files.serveOptions)
+            defer { server.stop() }
+            let result = try E2ERun.sock([
+                "bench", server.address, "--tls", "--tls-ca", files.ca, "--mode", mode, "--connections", "2",
+                "--size", "20000", "--duration", "0.5", "--warmup", "0.1", "--json",
+            ])
+            #expect(result.status == 0, "stderr: \(result.standardError)")
+            let report = try E2EBench.report(result)
+            #expect((report["errors"] as? Int) == 0)
+            let messages = try #require(report["messages_per_s"] as? Double)
+            #expect(messages > 0)
+            if mode == "handshake" {
+                // A connection (and a handshake) per message, warm-up included.
+                let count = Int(messages * 0.5)
+                #expect(server.standardError.wait(forText: "connection opened", count: count + 1))
+            }
         }
 
         @Test func serveWithClientCA_AcceptsOnlyClientsWithACertificate() throws {

@@ -61,7 +61,7 @@ import Testing
         #expect(error?.reason == "certificate verify failed (hostname mismatch)")
     }
 
-    @Test func handshake_RefusesAnExpiredCertificate() async throws {
+    @Test func handshake_RefusesAnExpiredCertificate_UnlessInsecure() async throws {
         let fixture = try TLSFixture()
         let expired = try fixture.authority.issue(
             hosts: ["localhost"], notValidBefore: Date(timeIntervalSinceNow: -7200),
@@ -69,6 +69,7 @@ import Testing
         let trusting = TLSConfiguration.client(trustRoots: .certificates(.pem(fixture.authority.certificatePEM)))
         let error = try await clientError(trusting, serverCertificate: expired)
         #expect(error?.reason == "certificate verify failed (certificate has expired)")
+        #expect(try await clientError(.client(verifiesPeer: false), serverCertificate: expired) == nil)
     }
 
     @Test func mutualTLS_AcceptsAClientWithACertificateFromTheClientCA() async throws {

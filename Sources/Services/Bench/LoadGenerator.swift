@@ -13,6 +13,8 @@ public struct LoadConfiguration: Sendable {
     public var size: Int = 64
     /// Messages in flight per connection.
     public var pipeline: Int = 1
+    /// Ping-pong, bulk stream, or a new connection per message (stream connections only).
+    public var mode: LoadMode = .pingpong
     /// The measured time.
     public var duration: Duration = .seconds(5)
     /// Time before measuring starts (not counted).
@@ -106,6 +108,8 @@ public enum LoadGenerator {
                             do {
                                 if configuration.udp {
                                     try await runDatagrams(index, target, configuration, window, tally)
+                                } else if configuration.mode == .handshake {
+                                    try await runHandshakes(index, target, configuration, window, tally)
                                 } else {
                                     try await runStream(index, target, configuration, window, tally)
                                 }
@@ -136,13 +140,13 @@ public enum LoadGenerator {
     }
 
     @inline(__always)
-    private static func messageBase(_ connection: Int, _ sequence: UInt64) -> UInt64 {
+    static func messageBase(_ connection: Int, _ sequence: UInt64) -> UInt64 {
         UInt64(connection) &* 131 &+ sequence &* 7
     }
 
     /// Writes message `sequence` of `connection` into `buffer`, which is one message long.
     @inline(__always)
-    private static func fillMessage(_ connection: Int, _ sequence: UInt64, into buffer: UnsafeMutableRawBufferPointer) {
+    static func fillMessage(_ connection: Int, _ sequence: UInt64, into buffer: UnsafeMutableRawBufferPointer) {
         let base = messageBase(connection, sequence)
         for offset in 0..<buffer.count { buffer[offset] = UInt8(truncatingIfNeeded: base &+ UInt64(offset)) }
     }
@@ -165,8 +169,20 @@ public enum LoadGenerator {
         }
     }
 
-    /// The messages of ``runStream(_:_:_:_:_:)`` on its connection (a socket, or TLS over it).
+    /// The load of one connection, as the mode says.
     private static func exchange(
+        _ index: Int, over stream: some AsyncByteStream, _ configuration: LoadConfiguration, _ window: Window,
+        _ tally: Tally
+    ) async throws {
+        if configuration.mode == .stream {
+            try await streamChunks(index, over: stream, configuration, window, tally)
+        } else {
+            try await pingPong(index, over: stream, configuration, window, tally)
+        }
+    }
+
+    /// The ping-pong messages of ``runStream(_:_:_:_:_:)`` on its connection (a socket, or TLS over it).
+    private static func pingPong(
         _ index: Int, over stream: some AsyncByteStream, _ configuration: LoadConfiguration, _ window: Window,
         _ tally: Tally
     ) async throws {

@@ -32,12 +32,15 @@ struct TLSFixture {
     }
 
     /// A client context that trusts ``authority``.
-    func clientContext(certificate: TLSCertificate? = nil, applicationProtocols: [String] = []) throws -> TLSContext {
-        try TLSContext(
-            .client(
-                trustRoots: .certificates(.pem(authority.certificatePEM)),
-                certificateChain: certificate.map { .pem($0.certificatePEM) },
-                privateKey: certificate.map { .pem($0.privateKeyPEM) }, applicationProtocols: applicationProtocols))
+    func clientContext(
+        certificate: TLSCertificate? = nil, applicationProtocols: [String] = [], resumesSessions: Bool = true
+    ) throws -> TLSContext {
+        var configuration = TLSConfiguration.client(
+            trustRoots: .certificates(.pem(authority.certificatePEM)),
+            certificateChain: certificate.map { .pem($0.certificatePEM) },
+            privateKey: certificate.map { .pem($0.privateKeyPEM) }, applicationProtocols: applicationProtocols)
+        configuration.resumesSessions = resumesSessions
+        return try TLSContext(configuration)
     }
 
     /// A connected TCP pair on 127.0.0.1.
