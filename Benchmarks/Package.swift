@@ -21,6 +21,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
+        // Load for a chat room, one node or a cluster (Scripts/cluster-chat-bench.py runs it).
+        .executableTarget(
+            name: "ChatLoad",
+            dependencies: [
+                .product(name: "Sockets", package: rootPackage),
+                .product(name: "Framing", package: rootPackage),
+            ],
+            path: "Benchmarks/ChatLoad"
+        ),
         .executableTarget(
             name: "FramingDecoding",
             dependencies: [

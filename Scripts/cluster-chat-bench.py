@@ -1,24 +1,32 @@
 #!/usr/bin/env python3
 """Measures cluster chat (SPEC §8, issue 13's target): N nodes of `sock serve chat
---cluster` on one redis-server, M members spread over them, each saying a line per
-second for D seconds. Checks every line reaches every other member exactly once and in
-its sender's order; prints end-to-end latency (sender's write -> each receiver's read)
-p50/p99, deliveries per second and Redis commands per line. `--nodes 1` without
-`--no-cluster` is one node on Redis; `--no-cluster` is today's single-process room.
+--cluster` on one redis-server, M members spread over them, each saying RATE lines a
+second for D seconds. The members are Benchmarks' `ChatLoad` (Swift, on our own async
+sockets), which checks every line reaches every other member exactly once and in its
+sender's order, and measures end-to-end latency (sender's write -> each receiver's read)
+p50/p99, deliveries per second and Redis commands per line. `--nodes 1` is one node on
+Redis; `--no-cluster` is a single process without Redis. Also prints the CPU seconds
+each process used during the run (where it saturates).
 
-    Scripts/cluster-chat-bench.py [--nodes 3] [--members 300] [--seconds 30] [--sock PATH]
+    (cd Benchmarks && swift build -c release --product ChatLoad) && swift build -c release --product sock
+    Scripts/cluster-chat-bench.py [--nodes 3] [--members 300] [--seconds 30] [--rate 1]
 
-Starts its own redis-server (free loopback port, no persistence) and nodes, stops them
-by PID, and removes nothing else.
+Starts its own redis-server (free loopback port, no persistence, its working directory a
+temporary one) and nodes, stops them by PID and removes the temporary directory on every
+exit path (SIGINT and SIGTERM included).
 """
 import argparse
-import asyncio
+import json
 import os
-import re
+import resource
 import signal
 import socket
 import subprocess
+import sys
+import tempfile
 import time
+
+TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def free_port():
@@ -27,84 +35,24 @@ def free_port():
         return s.getsockname()[1]
 
 
-def redis_info(port):
-    """Calls per command since the server started (`INFO commandstats`)."""
-    with socket.create_connection(("127.0.0.1", port)) as s:
-        s.sendall(b"INFO commandstats\r\n")
-        data = b""
-        while b"\r\n" not in data:
-            data += s.recv(65536)
-        header, _, rest = data.partition(b"\r\n")
-        while len(rest) < int(header[1:]):
-            rest += s.recv(65536)
-    return {m.group(1).decode(): int(m.group(2)) for m in re.finditer(rb"cmdstat_(\w+):calls=(\d+)", rest)}
+def cpu_seconds(pid):
+    """User plus system CPU seconds `pid` has used so far (/proc/PID/stat)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
 
 
-class Member:
-    def __init__(self, index, reader, writer):
-        self.index = index
-        self.reader = reader
-        self.writer = writer
-        self.last = {}  # sender -> last sequence seen
-        self.received = 0
-        self.errors = 0
-        self.latencies = []
-
-
-async def read_loop(member, stop):
-    while not stop.is_set():
+def wait_for_port(port, process, seconds=10):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"redis-server exited with {process.returncode}")
         try:
-            line = await asyncio.wait_for(member.reader.readline(), 1)
-        except asyncio.TimeoutError:
-            continue
-        if not line:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
             return
-        now = time.monotonic_ns()
-        text = line.decode().rstrip("\n")
-        if text.startswith("*") or ": " not in text:
-            continue
-        _, _, body = text.partition(": ")
-        parts = body.split(" ")
-        if len(parts) != 3 or not parts[0].startswith("m"):
-            continue
-        sender, sequence, sent = int(parts[0][1:]), int(parts[1]), int(parts[2])
-        if sequence != member.last.get(sender, -1) + 1:
-            member.errors += 1
-        member.last[sender] = sequence
-        member.received += 1
-        member.latencies.append((now - sent) / 1e6)
-
-
-async def send_loop(member, seconds, start):
-    for sequence in range(seconds):
-        await asyncio.sleep(max(0, start + sequence + (member.index % 100) / 100 - time.monotonic()))
-        member.writer.write(f"m{member.index} {sequence} {time.monotonic_ns()}\n".encode())
-        await member.writer.drain()
-
-
-async def run(arguments, addresses, snapshot):
-    members = []
-    for index in range(arguments.members):
-        host, port = addresses[index % len(addresses)].rsplit(":", 1)
-        reader, writer = await asyncio.open_connection(host, int(port), limit=1 << 20)
-        members.append(Member(index, reader, writer))
-    await asyncio.sleep(3)  # joins and their notices settle
-    before = snapshot()
-    stop = asyncio.Event()
-    readers = [asyncio.create_task(read_loop(m, stop)) for m in members]
-    start = time.monotonic() + 1
-    await asyncio.gather(*(send_loop(m, arguments.seconds, start) for m in members))
-    expected = arguments.members - 1
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and any(m.received < arguments.seconds * expected for m in members):
-        await asyncio.sleep(0.2)
-    elapsed = time.monotonic() - start
-    stop.set()
-    await asyncio.gather(*readers)
-    after = snapshot()
-    for m in members:
-        m.writer.close()
-    return members, elapsed, before, after
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit("redis-server did not start listening")
 
 
 def main():
@@ -112,52 +60,75 @@ def main():
     parser.add_argument("--nodes", type=int, default=3)
     parser.add_argument("--members", type=int, default=300)
     parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--rate", type=float, default=1, help="lines a second per member")
+    parser.add_argument("--threads", type=int, help="--threads of each node")
     parser.add_argument("--no-cluster", action="store_true", help="one node without Redis")
     parser.add_argument("--sock", default=".build/release/sock")
+    parser.add_argument("--load", default="Benchmarks/.build/release/ChatLoad")
     arguments = parser.parse_args()
-    processes = []
-    redis_port = free_port()
-    try:
-        if not arguments.no_cluster:
-            processes.append(subprocess.Popen(
-                ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-                stdout=subprocess.DEVNULL))
-            time.sleep(0.5)
-        addresses = []
-        for node in range(1 if arguments.no_cluster else arguments.nodes):
-            cluster = [] if arguments.no_cluster else ["--cluster", f"redis://127.0.0.1:{redis_port}", "--node", f"n{node}"]
-            process = subprocess.Popen(
-                [arguments.sock, "serve", "chat", "--listen", "127.0.0.1:0", "--quiet", "--max-connections", "100000"] + cluster,
-                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-            processes.append(process)
-            addresses.append(process.stdout.readline().decode().split()[-1])
-        time.sleep(1)
-        snapshot = (lambda: {}) if arguments.no_cluster else (lambda: redis_info(redis_port))
-        members, elapsed, before, after = asyncio.run(run(arguments, addresses, snapshot))
-        lines = arguments.members * arguments.seconds
-        expected = lines * (arguments.members - 1)
-        received = sum(m.received for m in members)
-        latencies = sorted(x for m in members for x in m.latencies)
-        p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] if latencies else float("nan")
-        setup = "single node, no Redis" if arguments.no_cluster else f"{arguments.nodes} nodes on Redis"
-        print(f"{setup}: {arguments.members} members, a line per second each for {arguments.seconds} s")
-        print(f"delivered {received} of {expected} ({received / expected:.4%}); order errors {sum(m.errors for m in members)}")
-        print(f"latency ms: p50 {p(0.5):.2f}  p99 {p(0.99):.2f}  max {latencies[-1] if latencies else float('nan'):.2f}")
-        print(f"deliveries per second: {received / elapsed:.0f}")
-        if after:
-            publishes = after.get("publish", 0) - before.get("publish", 0)
-            total = sum(after.values()) - sum(before.values())
-            print(f"redis: {publishes} PUBLISH for {lines} lines ({publishes / lines:.2f} per line); "
-                  f"{total} commands in all ({total / lines:.2f} per line, heartbeats and the rest included)")
-    finally:
-        for process in reversed(processes):
-            process.send_signal(signal.SIGTERM)
-        for process in reversed(processes):
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    processes = {}
+    with tempfile.TemporaryDirectory(prefix="cluster-chat-bench.") as directory:
+        try:
+            redis_port = free_port()
+            load = [arguments.load, "--members", str(arguments.members), "--seconds", str(arguments.seconds),
+                    "--rate", str(arguments.rate)]
+            if not arguments.no_cluster:
+                redis = subprocess.Popen(
+                    ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                     "--dir", directory],
+                    stdout=subprocess.DEVNULL)
+                processes["redis"] = redis
+                wait_for_port(redis_port, redis)
+                load += ["--redis", f"127.0.0.1:{redis_port}"]
+            for node in range(1 if arguments.no_cluster else arguments.nodes):
+                options = [] if arguments.no_cluster else ["--cluster", f"redis://127.0.0.1:{redis_port}", "--node", f"n{node}"]
+                if arguments.threads:
+                    options += ["--threads", str(arguments.threads)]
+                process = subprocess.Popen(
+                    [arguments.sock, "serve", "chat", "--listen", "127.0.0.1:0", "--quiet", "--max-connections", "100000"]
+                    + options,
+                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                processes[f"node n{node}"] = process
+                load.append(process.stdout.readline().decode().split()[-1])
+            before = {name: cpu_seconds(p.pid) for name, p in processes.items()}
+            children = resource.getrusage(resource.RUSAGE_CHILDREN)
+            started = time.monotonic()
+            client = subprocess.Popen(load, stdout=subprocess.PIPE)
+            processes["ChatLoad"] = client
+            output, _ = client.communicate()
+            wall = time.monotonic() - started
+            after = {name: cpu_seconds(p.pid) for name, p in processes.items() if name != "ChatLoad"}
+            reaped = resource.getrusage(resource.RUSAGE_CHILDREN)
+            after["ChatLoad"] = reaped.ru_utime + reaped.ru_stime
+            before["ChatLoad"] = children.ru_utime + children.ru_stime
+            report = json.loads(output)
+            setup = "single process, no Redis" if arguments.no_cluster else f"{arguments.nodes} node(s) on Redis"
+            print(f"{setup}: {arguments.members} members, {arguments.rate:g} line/s each for {arguments.seconds} s")
+            print(f"delivered in order {report['delivered_in_order']} of {report['expected_deliveries']}; "
+                  f"duplicates or late {report['duplicates_or_late']}, gaps {report['gaps']}; exact: {report['exact']}")
+            print(f"latency ms: p50 {report['latency_ms_p50']}  p99 {report['latency_ms_p99']}  max {report['latency_ms_max']}")
+            print(f"deliveries per second: {report['deliveries_per_second']} "
+                  f"(offered {report['offered_deliveries_per_second']})")
+            if "redis_commands" in report:
+                print(f"redis: {report['redis_publish_per_line']} PUBLISH per line, {report['redis_commands_per_line']} "
+                      f"commands per line in all: {report['redis_commands']}")
+            cpu = {name: after[name] - before[name] for name in after}
+            cpu_text = ", ".join(f"{name} {seconds:.1f}" for name, seconds in cpu.items())
+            print(f"CPU seconds over the {wall:.1f} s of the load: {cpu_text}")
+            print(json.dumps({"report": report, "cpu_seconds": cpu, "wall_seconds": round(wall, 2)}))
+            return 0 if report["exact"] else 1
+        finally:
+            for process in reversed(list(processes.values())):
+                if process.poll() is None:
+                    process.send_signal(signal.SIGTERM)
+            for process in reversed(list(processes.values())):
+                try:
+                    process.wait(10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -3,7 +3,8 @@ import Framing
 import Logging
 import Sockets
 
-/// One connection to a Redis server, speaking RESP2 over an async ``Socket``.
+/// One connection to a Redis server, speaking RESP2 over an async ``Socket``, or over a
+/// ``TLSSocket`` for a `rediss://` URL.
 ///
 /// Commands are pipelined: ``command(_:)`` writes at once, without waiting for the
 /// replies to earlier commands, and each caller gets its own reply (Redis answers in
@@ -45,14 +46,41 @@ public final class RedisConnection: Sendable {
         var closedWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
-    private let socket: Socket
+    /// The stream the commands and replies travel on.
+    private enum Transport: Sendable {
+        case plain(Socket)
+        case tls(TLSSocket)
+
+        func messages(_ decoder: RESPDecoder) -> MessageSequence<RESPDecoder> {
+            switch self {
+            case .plain(let socket): socket.messages(decoder)
+            case .tls(let stream): stream.messages(decoder)
+            }
+        }
+
+        func write(_ bytes: [UInt8]) async throws {
+            switch self {
+            case .plain(let socket): try await socket.write(bytes)
+            case .tls(let stream): try await stream.write(bytes)
+            }
+        }
+
+        func close() {
+            switch self {
+            case .plain(let socket): socket.close()
+            case .tls(let stream): stream.close()
+            }
+        }
+    }
+
+    private let transport: Transport
     private let state = LockedValue(State())
     private let output: AsyncStream<[UInt8]>.Continuation
     private let publications: AsyncStream<RedisPubSubMessage>.Continuation
     private let logger: Logger
 
-    private init(socket: Socket, url: RedisURL, logger: Logger) {
-        self.socket = socket
+    private init(transport: Transport, url: RedisURL, logger: Logger) {
+        self.transport = transport
         self.url = url
         self.logger = logger
         (messages, publications) = AsyncStream.makeStream(
@@ -63,21 +91,40 @@ public final class RedisConnection: Sendable {
         Task { [self] in await writeCommands(outputStream) }
     }
 
-    /// Connects to `url`, then authenticates (`AUTH`) and selects its database (`SELECT`).
+    /// Connects to `url` (for `rediss://`, makes the TLS handshake and checks the server's
+    /// certificate against the URL's CA file or the system's trust store, and its host),
+    /// then authenticates (`AUTH`) and selects its database (`SELECT`).
     ///
     /// - Parameters:
     ///   - url: The server.
     ///   - deadline: Throw if the connection and its set-up take longer.
     ///   - logger: Where failures are logged.
-    /// - Throws: `SocketError` when the connection fails; ``RedisError/server(_:)`` when
-    ///   the server refuses the password or database.
+    /// - Throws: `SocketError` when the connection fails; `TLSError` when the CA file
+    ///   cannot be loaded or the handshake fails (a certificate the CA did not sign
+    ///   included); ``RedisError/server(_:)`` when the server refuses the password or database.
+    ///
+    /// The Python counterpart is `redis.Redis.from_url(url)` followed by its first command.
     public static func connect(
         to url: RedisURL,
         deadline: ContinuousClock.Instant? = nil,
         logger: Logger = Logger(label: "redis")
     ) async throws -> RedisConnection {
+        let context = try url.usesTLS ? makeTLSContext(for: url) : nil
         let socket = try await Socket.connect(to: url.address, deadline: deadline)
-        let connection = RedisConnection(socket: socket, url: url, logger: logger)
+        let transport: Transport
+        if let context {
+            do {
+                let stream = try context.wrap(socket, serverName: url.host)
+                transport = .tls(stream)
+                try await stream.handshake(deadline: deadline)
+            } catch {
+                socket.close()
+                throw error
+            }
+        } else {
+            transport = .plain(socket)
+        }
+        let connection = RedisConnection(transport: transport, url: url, logger: logger)
         do {
             if let password = url.password {
                 _ = try await connection.command(["AUTH"] + (url.user.map { [$0] } ?? []) + [password], deadline: deadline)
@@ -90,6 +137,13 @@ public final class RedisConnection: Sendable {
             throw error
         }
         return connection
+    }
+
+    /// The TLS client context for a `rediss://` URL: its CA file, else the system's trust store.
+    ///
+    /// - Throws: `TLSError` when the CA file cannot be read or holds no certificate.
+    public static func makeTLSContext(for url: RedisURL) throws -> TLSContext {
+        try TLSContext(.client(trustRoots: url.certificateAuthorityFile.map { .certificates(.file($0)) } ?? .system))
     }
 
     /// Sends one command and returns its reply.
@@ -200,14 +254,14 @@ public final class RedisConnection: Sendable {
         guard let (waiters, closedWaiters) = taken else { return }
         output.finish()
         publications.finish()
-        socket.close()
+        transport.close()
         for waiter in waiters { waiter(.failure(error)) }
         for waiter in closedWaiters { waiter.resume() }
     }
 
     private func readReplies() async {
         do {
-            for try await value in socket.messages(RESPDecoder()) {
+            for try await value in transport.messages(RESPDecoder()) {
                 let routing = state.withLock { state -> Routing in
                     if state.isSubscriber, let message = RedisPubSubMessage(value) {
                         if case .dropped = publications.yield(message) { state.droppedMessages += 1 }
@@ -238,7 +292,7 @@ public final class RedisConnection: Sendable {
     private func writeCommands(_ commands: AsyncStream<[UInt8]>) async {
         for await bytes in commands {
             do {
-                try await socket.write(bytes)
+                try await transport.write(bytes)
             } catch {
                 fail(.connectionClosed("\(error)"))
                 return

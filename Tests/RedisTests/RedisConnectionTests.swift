@@ -1,3 +1,4 @@
+import Foundation
 import Framing
 import Sockets
 import TestSupport
@@ -154,5 +155,62 @@ func outcome(_ call: () async throws(RedisError) -> RESPValue) async -> Result<R
         return .success(try await call())
     } catch {
         return .failure(error)
+    }
+}
+
+@Suite(.enabled(if: RedisServer.isInstalled, "redis-server is not installed"))
+struct RedisConnectionTLSTests {
+    /// A CA, and a TLS redis-server with a certificate it issued for 127.0.0.1.
+    static func server(in directory: TemporaryDirectory) throws -> (RedisServer, authority: TLSCertificate) {
+        let authority = try TLSCertificate.selfSigned(hosts: ["Test Redis CA"])
+        let certificate = try authority.issue(hosts: ["127.0.0.1"])
+        let files = try RedisServer.TLSFiles(
+            certificatePEM: certificate.certificatePEM, keyPEM: certificate.privateKeyPEM,
+            authorityPEM: authority.certificatePEM, in: directory)
+        return (try RedisServer(tls: files), authority)
+    }
+
+    @Test func redisConnection_SpeaksTLS_WhenTheURLIsRedissWithItsCA() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let (server, _) = try Self.server(in: directory)
+        let url = try RedisURL("\(server.url)?ssl_ca_certs=\(directory.file("ca.crt"))")
+        let subscriber = try await RedisConnection.connect(to: url, deadline: .now + .seconds(10))
+        defer { subscriber.close() }
+        let redis = try await RedisConnection.connect(to: url, deadline: .now + .seconds(10))
+        defer { redis.close() }
+        #expect(try await redis.command(["SET", "greeting", "héllo"]) == .simpleString("OK"))
+        #expect(try await redis.command(["GET", "greeting"]) == .bulkString("héllo"))
+        try await subscriber.subscribe("room")
+        let replies = try await redis.pipeline((0..<300).map { ["PUBLISH", "room", "line \($0)"] })
+        #expect(try replies.map { try $0.get() } == Array(repeating: .integer(1), count: 300))
+        var lines: [String] = []
+        for await message in subscriber.messages {
+            lines.append(String(decoding: message.payload, as: UTF8.self))
+            if lines.count == 300 { break }
+        }
+        #expect(lines == (0..<300).map { "line \($0)" })
+    }
+
+    @Test func redisConnection_RefusesTheServer_WhenItsCertificateIsNotFromTheGivenCA() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let (server, _) = try Self.server(in: directory)
+        let stranger = try TLSCertificate.selfSigned(hosts: ["Another CA"])
+        try stranger.certificatePEM.write(toFile: directory.file("other.crt"), atomically: false, encoding: .utf8)
+        let url = try RedisURL("\(server.url)?ssl_ca_certs=\(directory.file("other.crt"))")
+        do {
+            let connection = try await RedisConnection.connect(to: url, deadline: .now + .seconds(10))
+            connection.close()
+            Issue.record("connected to a server whose certificate the CA did not sign")
+        } catch let error as TLSError {
+            #expect(error.kind == .certificateVerifyFailed, "\(error)")
+        }
+        // Plain RESP to a TLS port is no Redis reply either: the server drops it.
+        await #expect(throws: (any Error).self) {
+            let plain = try await RedisConnection.connect(to: RedisURL("redis://127.0.0.1:\(server.port)"))
+            defer { plain.close() }
+            _ = try await plain.command(["PING"], deadline: .now + .seconds(10))
+        }
     }
 }

@@ -55,7 +55,7 @@ extension E2ESuite {
                     "<service>", "--listen", "--udp", "--framing", "--max-connections", "--idle-timeout", "--quiet",
                     "--threads", "--allow", "--token-file", "--timeout", "--max-output", "--protocol", "--root", "--max-size",
                     "--read-only", "--tls-cert", "--tls-key", "--tls-client-ca", "--tls-self-signed",
-                    "--cluster", "--room", "--node", "--cluster-node-ttl",
+                    "--cluster", "--cluster-ca", "--room", "--node", "--cluster-node-ttl",
                 ]
             ),
             (
@@ -119,7 +119,9 @@ extension E2ESuite {
                 "\(screen.text)")
             #expect(screen.sections["FILES OPTIONS"] == ["--root", "--max-size", "--read-only"], "\(screen.text)")
             #expect(
-                screen.sections["CLUSTER CHAT OPTIONS"] == ["--cluster", "--room", "--node", "--cluster-node-ttl"],
+                screen.sections["CLUSTER CHAT OPTIONS"] == [
+                    "--cluster", "--cluster-ca", "--room", "--node", "--cluster-node-ttl",
+                ],
                 "\(screen.text)")
             #expect(
                 screen.sections["OPTIONS"] == [

@@ -1,3 +1,4 @@
+import Foundation
 import Framing
 import Sockets
 import TestSupport
@@ -53,7 +54,16 @@ extension E2ESuite {
             (["chat", "--udp", "--cluster", "redis://127.0.0.1:1"], "--cluster is for chat over TCP or unix streams"),
             (["chat", "--room", "r"], "--room needs --cluster"),
             (["chat", "--node", "n"], "--node needs --cluster"),
-            (["chat", "--cluster", "http://127.0.0.1:1"], "only redis://[[USER]:PASSWORD@]HOST:PORT[/DB] is supported"),
+            (
+                ["chat", "--cluster", "http://127.0.0.1:1"],
+                "only redis:// and rediss://[[USER]:PASSWORD@]HOST:PORT[/DB] are supported"
+            ),
+            (["chat", "--cluster-ca", "/ca.pem"], "--cluster-ca needs --cluster"),
+            (
+                ["chat", "--cluster", "redis://127.0.0.1:1", "--cluster-ca", "/ca.pem"],
+                "--cluster-ca is for a rediss:// --cluster"
+            ),
+            (["chat", "--cluster", "rediss://127.0.0.1:1", "--cluster-ca", "/nonexistent/ca.pem"], "--cluster-ca: "),
         ])
         func clusterChat_RefusesOptionsThatDoNotFit(arguments: [String], message: String) throws {
             let result = try E2ERun.sock(["serve"] + arguments)
@@ -74,8 +84,10 @@ extension E2ESuite {
             try Self.expect(x, "* guest-2 joined")
             for index in 0..<200 { try x.send("x \(index)") }
             for index in 0..<200 { try y.send("y \(index)") }
+            // x's `joined` may reach node b after y joined there (node a publishes it after
+            // telling x): notices are skipped, lines are not.
             var fromX: [String] = []
-            while fromX.count < 200 { fromX.append(try #require(try y.receiveText())) }
+            while fromX.count < 200 { fromX.append(try Self.line(y) { !$0.hasPrefix("* ") }) }
             #expect(fromX == (0..<200).map { "guest-1: x \($0)" })
             var fromY: [String] = []
             while fromY.count < 200 { fromY.append(try #require(try x.receiveText())) }
@@ -219,6 +231,86 @@ extension E2ESuite {
             #expect(try Self.line(y) { !$0.hasPrefix("* ") } == "guest-1: across again")
             #expect(
                 try await Self.who(y) { $0 == "* online: guest-3, guest-1, guest-2" } == "* online: guest-3, guest-1, guest-2")
+        }
+
+        @Test(arguments: [("a", "b"), ("b", "a")])
+        func clusterChat_ReclaimsNamesAndSettlesAClashByNodeName_WhenRedisRestartsEmpty(
+            holderNode: String, outageNode: String
+        ) async throws {
+            var redis = try RedisServer()
+            let port = redis.port
+            let holder = try Self.node(holderNode, redis)
+            defer { holder.stop() }
+            let other = try Self.node(outageNode, redis)
+            defer { other.stop() }
+            let x = try holder.connect()
+            try Self.expect(x, "* guest-1 joined")
+            try x.send("/nick alice")
+            try Self.expect(x, "* guest-1 is now alice")
+            let y = try other.connect()
+            try Self.expect(y, "* guest-2 joined")
+            try Self.expect(x, "* guest-2 joined")
+            redis.kill()
+            for member in [x, y] { try Self.expect(member, "* cluster link down") }
+            // Each node is alone: the other one lets its member take the holder's name.
+            try y.send("/nick alice")
+            try Self.expect(y, "* guest-2 is now alice")
+            redis = try RedisServer(port: port)
+            // Redis is empty (no persistence). The member on node "a" keeps the name, whoever
+            // had it first and whichever node relinks first; the other is told and renamed
+            // to the room's first guest number (the counter restarted too).
+            let (keeper, loser) = holderNode < outageNode ? (x, y) : (y, x)
+            try Self.expect(loser, "! name alice is taken on another node; you are now guest-1")
+            try Self.expect(loser, "* alice is now guest-1")
+            try Self.expect(keeper, "* alice is now guest-1")
+            #expect(try await Self.who(keeper) { $0.contains("guest-1") } == "* online: alice, guest-1")
+            // Both nodes are registered again (heartbeats, members, claims): a new node sees
+            // them, and alice is taken across the room.
+            let late = try Self.node("c", redis)
+            defer { late.stop() }
+            let z = try late.connect()
+            try Self.expect(z, "* guest-2 joined")
+            // Node a's members, then node b's: alice is on a in both cases.
+            let everyone = "* online: guest-2, alice, guest-1"
+            #expect(try await Self.who(z) { $0 == everyone } == everyone)
+            try z.send("/nick alice")
+            #expect(try Self.line(z) { $0.hasPrefix("!") } == "! name taken")
+        }
+
+        @Test func clusterChat_LinksOverTLS_WhenTheClusterURLIsRediss() async throws {
+            let directory = try TemporaryDirectory()
+            defer { directory.remove() }
+            let authority = try TLSCertificate.selfSigned(hosts: ["Test Redis CA"])
+            let certificate = try authority.issue(hosts: ["127.0.0.1"])
+            let files = try RedisServer.TLSFiles(
+                certificatePEM: certificate.certificatePEM, keyPEM: certificate.privateKeyPEM,
+                authorityPEM: authority.certificatePEM, in: directory)
+            let redis = try RedisServer(tls: files)
+            let tls = ["--cluster", redis.url, "--cluster-ca", files.authority, "--cluster-node-ttl", "3"]
+            let a = try E2EServer.serve("chat", tls + ["--node", "a"])
+            defer { a.stop() }
+            let b = try E2EServer.serve("chat", ["--cluster", "\(redis.url)?ssl_ca_certs=\(files.authority)", "--node", "b"])
+            defer { b.stop() }
+            for node in [a, b] {
+                guard node.standardError.wait(forText: "cluster: linked") else {
+                    throw HarnessError("a node did not link over TLS: \(node.standardError.text)")
+                }
+            }
+            let x = try a.connect()
+            try Self.expect(x, "* guest-1 joined")
+            let y = try b.connect()
+            try Self.expect(y, "* guest-2 joined")
+            try Self.expect(x, "* guest-2 joined")
+            try x.send("over TLS")
+            #expect(try Self.line(y) { !$0.hasPrefix("* ") } == "guest-1: over TLS")
+            // A node that does not trust the server's CA never links; its room works alone.
+            let stranger = try TLSCertificate.selfSigned(hosts: ["Another CA"])
+            try stranger.certificatePEM.write(toFile: directory.file("other.crt"), atomically: false, encoding: .utf8)
+            let c = try E2EServer.serve(
+                "chat", ["--cluster", redis.url, "--cluster-ca", directory.file("other.crt"), "--node", "c"])
+            defer { c.stop() }
+            #expect(c.standardError.wait(forText: "certificate verify failed"), "\(c.standardError.text)")
+            #expect(c.isRunning)
         }
     }
 }

@@ -11,6 +11,10 @@ public enum ChatClusterDelivery: Sendable, Equatable {
     case everyone(String)
     /// A line for the local member called `name`, if there is one (a private message).
     case member(named: String, line: String)
+    /// The local member called `name` lost its name to a member of another node: a clash
+    /// found when this node re-claimed its names (after Redis came back, or missed
+    /// renewals). The member must be renamed (``ChatCluster/memberRenamed(from:to:)``) and told.
+    case nameLost(String)
 }
 
 /// The bridge between one node's chat room and the others' through Redis (SPEC §8).
@@ -22,8 +26,11 @@ public enum ChatClusterDelivery: Sendable, Equatable {
 /// slow Redis costs dropped (counted, logged) events, never a stalled room.
 ///
 /// While Redis is unreachable the local room goes on alone: its members are told
-/// `* cluster link down`, the bridge reconnects with backoff, re-registers the node's
-/// members and says `* cluster link restored`. Each node beats a heartbeat key; a node
+/// `* cluster link down`, the bridge reconnects with backoff, re-registers the node
+/// (heartbeat, members) and re-claims its members' names, then says `* cluster link
+/// restored`. Redis may have come back empty, and the names taken on each node while
+/// the link was down may clash: a clash is settled by node name (``ChatClusterScripts/claimNames``)
+/// and the losing member is named by ``ChatClusterDelivery/nameLost(_:)``. Each node beats a heartbeat key; a node
 /// whose heartbeat expired is removed by the first node that notices, which publishes
 /// its members' `left` notices.
 ///
@@ -103,7 +110,7 @@ public final class ChatCluster: Service, Sendable {
     public func memberLeft(_ name: String) {
         enqueue(event: .left(name: name)) { state in
             state.localNames.remove(name)
-            return [["SREM", configuration.membersKey(configuration.node), name], ["DEL", configuration.nameKey(name)]]
+            return [["SREM", configuration.membersKey(configuration.node), name], releaseNames([name], of: configuration.node)]
         }
     }
 
@@ -113,7 +120,7 @@ public final class ChatCluster: Service, Sendable {
             state.localNames.remove(old)
             state.localNames.insert(new)
             let members = configuration.membersKey(configuration.node)
-            return [["SREM", members, old], ["SADD", members, new], ["DEL", configuration.nameKey(old)]]
+            return [["SREM", members, old], ["SADD", members, new], releaseNames([old], of: configuration.node)]
         }
     }
 
@@ -176,6 +183,7 @@ public final class ChatCluster: Service, Sendable {
     private func superviseLink() async {
         var backoff = configuration.backoff
         var announcedDown = false
+        var failure = "the link broke"
         while !isStopping {
             let deadline = ContinuousClock.now + .seconds(3)
             do {
@@ -188,11 +196,12 @@ public final class ChatCluster: Service, Sendable {
                 await runSession(commands: commands, subscriber: subscriber, restored: announcedDown)
                 announcedDown = false
             } catch {
+                failure = "\(error)"
                 logger.debug("cluster: \(configuration.url): \(error)")
             }
             guard !isStopping else { break }
             if !announcedDown {
-                logger.warning("cluster: link to \(configuration.url) down; the local room goes on")
+                logger.warning("cluster: link to \(configuration.url) down (\(failure)); the local room goes on")
                 deliver([.everyone("* cluster link down")])
                 announcedDown = true
             }
@@ -210,7 +219,7 @@ public final class ChatCluster: Service, Sendable {
         state.withLock { state in
             state.link = commands
             state.ring = ring
-            state.queue = Deque(registration(state.localNames).map { QueuedCommand(arguments: $0, reply: nil) })
+            state.queue = Deque(registration(state.localNames))
         }
         logger.info("cluster: linked to \(configuration.url) as node \(configuration.node) in room \(configuration.room)")
         if restored { deliver([.everyone("* cluster link restored")]) }
@@ -236,19 +245,44 @@ public final class ChatCluster: Service, Sendable {
         for command in dropped { command.reply?(nil) }
     }
 
-    /// The commands that (re-)register this node and its members.
-    private func registration(_ names: Set<String>) -> [[String]] {
+    /// The commands that (re-)register this node and its members and re-claim their names.
+    private func registration(_ names: Set<String>) -> [QueuedCommand] {
         let node = configuration.node
         let members = configuration.membersKey(node)
         var commands = [
             ["SET", configuration.heartbeatKey(node), "1", "PX", milliseconds(configuration.nodeTimeToLive)],
             ["SADD", configuration.nodesKey, node], ["DEL", members],
-        ]
-        if !names.isEmpty { commands.append(["SADD", members] + names.sorted()) }
-        for name in names.sorted() {
-            commands.append(["SET", configuration.nameKey(name), node, "PX", milliseconds(configuration.nameTimeToLive)])
+        ].map { QueuedCommand(arguments: $0, reply: nil) }
+        let sorted = names.sorted()
+        if !sorted.isEmpty {
+            commands.append(QueuedCommand(arguments: ["SADD", members] + sorted, reply: nil))
+            commands.append(QueuedCommand(arguments: claimNames(sorted)) { [self] reply in settleClaims(sorted, reply) })
         }
         return commands
+    }
+
+    /// The `EVAL` that claims or renews `names` for this node (``ChatClusterScripts/claimNames``).
+    private func claimNames(_ names: [String]) -> [String] {
+        ChatClusterScripts.eval(
+            ChatClusterScripts.claimNames, keys: names.map(configuration.nameKey),
+            arguments: [configuration.node, milliseconds(configuration.nameTimeToLive)])
+    }
+
+    /// The `EVAL` that deletes those of `names`' claims that `node` holds (``ChatClusterScripts/releaseNames``).
+    private func releaseNames(_ names: [String], of node: String) -> [String] {
+        ChatClusterScripts.eval(ChatClusterScripts.releaseNames, keys: names.map(configuration.nameKey), arguments: [node])
+    }
+
+    /// Tells the local room which of `names` (claimed with ``claimNames(_:)``) another
+    /// node's member holds, if they are still this node's members' names.
+    private func settleClaims(_ names: [String], _ reply: Result<RESPValue, RedisError>?) {
+        guard case .success(let value)? = reply, let positions = value.elements?.compactMap(\.integer) else { return }
+        let lost = positions.compactMap { $0 >= 1 && $0 <= names.count ? names[Int($0) - 1] : nil }
+        let current = state.withLock { $0.localNames }
+        let affected = lost.filter(current.contains)
+        guard !affected.isEmpty else { return }
+        logger.warning("cluster: names held by members of other nodes: \(affected.joined(separator: ", "))")
+        deliver(affected.map(ChatClusterDelivery.nameLost))
     }
 
     /// Sends the queue's commands, in order, in batches, until the link breaks; when the
@@ -285,29 +319,32 @@ public final class ChatCluster: Service, Sendable {
     private func unregister(_ commands: RedisConnection) async {
         let node = configuration.node
         let names = state.withLock { $0.localNames }
-        let keys = [configuration.heartbeatKey(node), configuration.membersKey(node)] + names.map(configuration.nameKey)
-        _ = try? await commands.pipeline(
-            [["SREM", configuration.nodesKey, node], ["DEL"] + keys], deadline: .now + .seconds(2))
+        var removals = [
+            ["SREM", configuration.nodesKey, node], ["DEL", configuration.heartbeatKey(node), configuration.membersKey(node)],
+        ]
+        if !names.isEmpty { removals.append(releaseNames(names.sorted(), of: node)) }
+        _ = try? await commands.pipeline(removals, deadline: .now + .seconds(2))
     }
 
-    /// At once, then every third of the node's time to live: renews the heartbeat and this node's name
-    /// claims, re-reads the other nodes' members, and removes the nodes found dead. A
-    /// Redis that does not answer in time breaks the link.
+    /// At once, then every third of the node's time to live: renews the heartbeat and
+    /// (after the first time) this node's members and name claims, re-reads the other
+    /// nodes' members, and removes the nodes found dead. A Redis that does not answer in
+    /// time breaks the link.
     private func beat(_ commands: RedisConnection) async {
         let interval = configuration.nodeTimeToLive / 3
+        // The session's registration has just claimed the names.
+        var claimsNames = false
         while !Task.isCancelled {
             let node = configuration.node
-            let names = state.withLock { $0.localNames }
+            let names = claimsNames ? state.withLock { $0.localNames }.sorted() : []
+            claimsNames = true
             // The members are added again too: a node too slow to beat in time may have
             // been removed by another meanwhile.
             var renewals = [
                 ["SET", configuration.heartbeatKey(node), "1", "PX", milliseconds(configuration.nodeTimeToLive)],
                 ["SADD", configuration.nodesKey, node],
             ]
-            if !names.isEmpty { renewals.append(["SADD", configuration.membersKey(node)] + names.sorted()) }
-            for name in names {
-                renewals.append(["SET", configuration.nameKey(name), node, "PX", milliseconds(configuration.nameTimeToLive)])
-            }
+            if !names.isEmpty { renewals += [["SADD", configuration.membersKey(node)] + names, claimNames(names)] }
             renewals.append(["SMEMBERS", configuration.nodesKey])
             guard let replies = await request(batch: renewals, timeout: interval * 2),
                 case .success(let nodesReply)? = replies.last, let nodes = nodesReply.elements?.compactMap(\.text)
@@ -316,6 +353,7 @@ public final class ChatCluster: Service, Sendable {
                 commands.close()
                 return
             }
+            if !names.isEmpty { settleClaims(names, replies[replies.count - 2]) }
             await refreshMembers(of: nodes.filter { $0 != node }, timeout: interval * 2)
             guard (try? await Task.sleep(for: interval)) != nil else { return }
         }
@@ -353,7 +391,8 @@ public final class ChatCluster: Service, Sendable {
                 let message = ChatClusterMessage(node: deadNode, sequence: UInt64(offset), event: .left(name: name))
                 commands.append(["PUBLISH", configuration.channel, String(decoding: message.payload, as: UTF8.self)])
             }
-            commands.append(["DEL", configuration.membersKey(deadNode)] + names.map(configuration.nameKey))
+            commands.append(["DEL", configuration.membersKey(deadNode)])
+            if !names.isEmpty { commands.append(releaseNames(names.sorted(), of: deadNode)) }
             _ = await request(batch: commands, timeout: timeout)
         }
     }

@@ -45,6 +45,26 @@ extension ChatService {
         case .member(let name, let line):
             guard let recipient = room.withLock({ $0.member(named: name) }) else { return }
             deliverWithoutWaiting([Delivery(recipient: recipient, line: line)])
+        case .nameLost(let name):
+            guard let cluster else { return }
+            Task { await renameMember(called: name, through: cluster) }
         }
+    }
+
+    /// Gives the local member called `name`, whose name a member of another node holds,
+    /// the room's next guest name, tells it why, and tells everyone as for `/nick`. If
+    /// Redis cannot number a guest now, the member keeps its name until the cluster
+    /// reports the clash again (at its next renewal).
+    func renameMember(called name: String, through cluster: ChatCluster) async {
+        guard room.withLock({ $0.member(named: name) }) != nil, let newName = await cluster.nextGuestName() else { return }
+        let deliveries = room.withLock { room -> [Delivery] in
+            guard let id = room.member(named: name) else { return [] }
+            let renamed = room.receive("/nick \(newName)", from: id).deliveries
+            guard room.name(of: id) == newName else { return [] }
+            cluster.memberRenamed(from: name, to: newName)
+            let notice = "! name \(name) is taken on another node; you are now \(newName)"
+            return [Delivery(recipient: id, line: notice)] + renamed
+        }
+        deliverWithoutWaiting(deliveries)
     }
 }
