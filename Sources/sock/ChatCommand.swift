@@ -60,7 +60,7 @@ struct ChatCommand: ParsableCommand {
             let sender = InputSender.start(to: client) { sender in
                 while let text = readLine(strippingNewline: true) {
                     try Self.send(text, to: sender)
-                    if text == "/quit" { return }
+                    if text == Self.quit { return }
                 }
             }
             try receive(from: client, decoder: &decoder, sender: sender) { print(style.styled($0)) }
@@ -148,7 +148,7 @@ struct ChatCommand: ParsableCommand {
             guard let error = failure as? SocketError, error.meansPeerClosed else { throw failure }
             throw CommandFailure.serverClosedConnection(server.address)
         }
-        if !sent.inputEnded { throw CommandFailure.serverClosedConnection(server.address) }
+        if !sent.inputEnded && !sent.leaving { throw CommandFailure.serverClosedConnection(server.address) }
     }
 
     /// Reads keys from the terminal into the line editor and sends each line entered,
@@ -167,7 +167,7 @@ struct ChatCommand: ParsableCommand {
                 case .submit(let text):
                     if text.isEmpty { continue }
                     try send(text, to: sender)
-                    if text == "/quit" { return }
+                    if text == quit { return }
                 case .endOfInput, .interrupt:
                     return
                 }
@@ -176,10 +176,18 @@ struct ChatCommand: ParsableCommand {
     }
 
     /// Sends `text` as one line.
+    /// The command that leaves the room: the server closes the connection once it reads it.
+    private static let quit = "/quit"
+
+    /// Sends `text` as one line from the input; `/quit` as the last one.
     private static func send(_ text: String, to sender: InputSender) throws {
         var line: [UInt8] = []
         try Framing.line.encode(Array(text.utf8), into: &line)
-        try sender.send(line)
+        if text == quit {
+            try sender.sendLast(line)
+        } else {
+            try sender.send(line)
+        }
     }
 
     /// Sends `text` as one line before the input is read.

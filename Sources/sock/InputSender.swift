@@ -16,6 +16,9 @@ final class InputSender: Sendable {
         var sentBytes = 0
         /// The input ended (or the user asked to leave) and everything was sent.
         var inputEnded = false
+        /// The user's last line (such as chat's `/quit`) is on its way: from here on, the
+        /// server closing is the expected answer, even before ``inputEnded`` is set.
+        var leaving = false
         /// Why sending stopped, if it failed.
         var failure: (any Error)?
     }
@@ -51,6 +54,13 @@ final class InputSender: Sendable {
     func send(_ bytes: some Collection<UInt8>) throws {
         try connection.sendAll(bytes)
         progress.withLock { $0.sentBytes += bytes.count }
+    }
+
+    /// Sends all of `bytes` as the user's last words: the server may close as soon as it
+    /// reads them, so ``Progress/leaving`` is set before they go.
+    func sendLast(_ bytes: some Collection<UInt8>) throws {
+        progress.withLock { $0.leaving = true }
+        try send(bytes)
     }
 
     /// What the sender did so far.
