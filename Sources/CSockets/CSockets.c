@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -70,3 +71,51 @@ int csockets_available_cpus(void) {
     int count = CPU_COUNT(&set);
     return count > 0 ? count : 1;
 }
+
+// The Concurrency runtime's entry points and hook (libswift_Concurrency), declared as the
+// runtime's headers do, with the Swift calling convention.
+typedef __attribute__((swiftcall)) void (*csockets_original_enqueue)(void *job);
+typedef __attribute__((swiftcall)) void (*csockets_enqueue_hook)(void *job, csockets_original_enqueue original);
+/// `swift::SerialExecutorRef`: the generic executor is {NULL, 0}.
+struct csockets_serial_executor_ref {
+    void *identity;
+    uintptr_t implementation;
+};
+extern csockets_enqueue_hook swift_task_enqueueGlobal_hook;
+extern __attribute__((swiftcall)) void swift_job_run(void *job, struct csockets_serial_executor_ref executor);
+extern __attribute__((swiftcall)) void swift_task_enqueueGlobal(void *job);
+
+_Thread_local void *csockets_adopting_reactor = NULL;
+static csockets_enqueue_hook previous_enqueue_hook;
+static void (*adopt_job)(void *reactor, void *job);
+static pthread_once_t adoption_hook_once = PTHREAD_ONCE_INIT;
+
+__attribute__((swiftcall)) static void adoption_hook(void *job, csockets_original_enqueue original) {
+    void *reactor = csockets_adopting_reactor;
+    if (reactor != NULL) {
+        csockets_adopting_reactor = NULL;
+        __atomic_load_n(&adopt_job, __ATOMIC_ACQUIRE)(reactor, job);
+    } else if (previous_enqueue_hook != NULL) {
+        previous_enqueue_hook(job, original);
+    } else {
+        original(job);
+    }
+}
+
+static void install_adoption_hook(void) {
+    previous_enqueue_hook = swift_task_enqueueGlobal_hook;
+    swift_task_enqueueGlobal_hook = adoption_hook;
+}
+
+void csockets_install_adoption_hook(void (*adopt)(void *reactor, void *job)) {
+    // Every caller passes the same function; stored before the hook can run.
+    __atomic_store_n(&adopt_job, adopt, __ATOMIC_RELEASE);
+    pthread_once(&adoption_hook_once, install_adoption_hook);
+}
+
+void csockets_run_job_on_generic_executor(void *job) {
+    struct csockets_serial_executor_ref generic = {NULL, 0};
+    swift_job_run(job, generic);
+}
+
+void csockets_enqueue_global(void *job) { swift_task_enqueueGlobal(job); }

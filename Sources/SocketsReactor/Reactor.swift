@@ -13,9 +13,10 @@ import SystemPackage
 /// Sockets register with it on their first asynchronous wait. The loop waits for
 /// events, bumps each socket's readiness and resumes the tasks parked on it, fires
 /// deadlines, and runs the jobs of tasks that prefer it as their executor
-/// (`Task(executorPreference: reactor)`). Connection tasks that run here never
-/// change threads: an event, the read, the reply and the next park all happen on
-/// this one thread without a wake-up in between.
+/// (`Task(executorPreference: reactor)`) and of the tasks it adopts when it resumes
+/// them (a socket's owner without a preference, see ``adopting(_:)``). Connection tasks
+/// that run here never change threads: an event, the read, the reply and the next park
+/// all happen on this one thread without a wake-up in between.
 ///
 /// A socket registers, on its first wait, with the reactor whose thread the task
 /// runs on (``current``), else with ``shared``; it stays there for its life. A server
@@ -53,9 +54,13 @@ public final class Reactor: TaskExecutor, Sendable {
     /// `nonisolated(unsafe)`: only the loop thread touches it (``enqueue(_:)`` checks
     /// ``isCurrentThread``; ``runJobs(_:_:)``, ``run()`` and ``stop()`` are that thread),
     /// so no two threads ever access it.
-    private nonisolated(unsafe) var localJobs = Deque<UnownedJob>(minimumCapacity: 256)
+    @exclusivity(unchecked) private nonisolated(unsafe) var localJobs = Deque<UnownedJob>(minimumCapacity: 256)
+    /// Tasks without an executor preference that this loop resumed and adopted (see
+    /// ``adopting(_:)``): run here, on the generic executor. Only the loop thread touches it.
+    @exclusivity(unchecked) private nonisolated(unsafe) var adoptedJobs = Deque<UnsafeMutableRawPointer>(
+        minimumCapacity: 256)
     /// Set by ``stop()`` on the loop thread: its own jobs go to the global executor from then on.
-    private nonisolated(unsafe) var isLocallyStopped = false
+    @exclusivity(unchecked) private nonisolated(unsafe) var isLocallyStopped = false
     private let deadlines = LockedValue(DeadlineHeap())
     /// Scheduled deadlines not yet fired or cancelled. Kept outside the heap's lock so that
     /// finishing an operation takes no lock, and a loop iteration without live deadlines
@@ -112,6 +117,7 @@ public final class Reactor: TaskExecutor, Sendable {
         self.epollDescriptor = SharedDescriptor(epoll)
         self.wakeDescriptor = SharedDescriptor(wakeFD)
         self.isShutdownable = isShutdownable
+        _ = Self.installAdoptionHook
         try startThread()
     }
 
@@ -125,6 +131,41 @@ public final class Reactor: TaskExecutor, Sendable {
     @inline(__always)
     public static var current: Reactor? {
         csockets_get_current_reactor().map { Unmanaged<Reactor>.fromOpaque($0).takeUnretainedValue() }
+    }
+
+    /// Runs `body` so that the first job it enqueues on the global executor — the task
+    /// that a continuation's resume or a task creation in `body` enqueues — is queued on
+    /// this reactor instead, to run on its thread (on the generic executor). From any thread.
+    ///
+    /// A connection task with an executor preference costs, on every resume and on every
+    /// executor switch, a look-up of that preference under the task's status-record lock:
+    /// three per echoed message. A server's connection tasks therefore have none: they are
+    /// started here, and the reactor adopts them again whenever it resumes them, with the
+    /// hook on the runtime's global enqueue that ``installAdoptionHook`` installs. If that
+    /// hook is replaced, they run on the global executor instead: slower, not wrong.
+    @inline(__always)
+    package func adopting<R>(_ body: () throws -> R) rethrows -> R {
+        csockets_set_adopting_reactor(Unmanaged.passUnretained(self).toOpaque())
+        defer { csockets_set_adopting_reactor(nil) }
+        return try body()
+    }
+
+    /// Installs the runtime hook of ``adopting(_:)``, once per process.
+    private static let installAdoptionHook: Void = csockets_install_adoption_hook { reactor, job in
+        guard let reactor, let job else { return }
+        Unmanaged<Reactor>.fromOpaque(reactor).takeUnretainedValue().adopt(job)
+    }
+
+    /// Queues a job that ``adopting(_:)`` caught: without a lock from the loop thread; from
+    /// another, as ``enqueue(_:)`` does. After shutdown it goes to the global executor.
+    private func adopt(_ job: UnsafeMutableRawPointer) {
+        if isCurrentThread && !isLocallyStopped {
+            adoptedJobs.append(job)
+            return
+        }
+        if !enqueueShared({ $0.adopted.append(job) }) {
+            csockets_enqueue_global(job)
+        }
     }
 
     /// The current reactor thread's scratch buffer, or nil on any other thread.
@@ -162,19 +203,24 @@ public final class Reactor: TaskExecutor, Sendable {
             localJobs.append(job)
             return
         }
+        if !enqueueShared({ $0.jobs.append(job) }) {
+            globalConcurrentExecutor.enqueue(ExecutorJob(job))
+        }
+    }
+
+    /// Adds a job to the queue other threads share (`add`), and wakes the loop if it waits
+    /// in `epoll_wait`; false, adding nothing, once the reactor has stopped.
+    private func enqueueShared(_ add: (inout JobQueue) -> Void) -> Bool {
         let accepted = jobs.withLock { queue in
             guard !queue.isStopped else { return false }
-            queue.jobs.append(job)
+            add(&queue)
             hasRemoteJobs.store(true, ordering: .sequentiallyConsistent)
             return true
         }
-        guard accepted else {
-            globalConcurrentExecutor.enqueue(ExecutorJob(job))
-            return
-        }
-        if !isCurrentThread && polling.exchange(false, ordering: .sequentiallyConsistent) {
+        if accepted && !isCurrentThread && polling.exchange(false, ordering: .sequentiallyConsistent) {
             wake()
         }
+        return accepted
     }
 
     /// Writes the eventfd, so that a blocked `epoll_wait` returns; nothing after shutdown.
@@ -263,7 +309,9 @@ public final class Reactor: TaskExecutor, Sendable {
         let capacity = 512
         let events = UnsafeMutableBufferPointer<epoll_event>.allocate(capacity: capacity)
         defer { events.deallocate() }
-        var ready: [(ReactorRegistration, UInt32)] = []
+        // Retained by hand while the turn handles them: an array of trivial elements is
+        // emptied without a generic destroy per element.
+        var ready: [(registration: Unmanaged<ReactorRegistration>, mask: UInt32)] = []
         ready.reserveCapacity(capacity)
         let executor = asUnownedTaskExecutor()
         var batch = Deque<UnownedJob>(minimumCapacity: 256)
@@ -280,7 +328,7 @@ public final class Reactor: TaskExecutor, Sendable {
             } else if deadlinesToSweep.exchange(false, ordering: .relaxed) {
                 sweepDeadlines()
             }
-            if !localJobs.isEmpty || hasRemoteJobs.load(ordering: .sequentiallyConsistent)
+            if !localJobs.isEmpty || !adoptedJobs.isEmpty || hasRemoteJobs.load(ordering: .sequentiallyConsistent)
                 || stopRequested.load(ordering: .acquiring)
             {
                 timeout = 0
@@ -300,7 +348,9 @@ public final class Reactor: TaskExecutor, Sendable {
                 slab.withLock { slab in
                     for event in events[0..<count] {
                         if event.data.u64 == Self.wakeToken { continue }
-                        if let registration = slab[event.data.u64] { ready.append((registration, event.events)) }
+                        if let registration = slab[event.data.u64] {
+                            ready.append((Unmanaged.passRetained(registration), event.events))
+                        }
                     }
                 }
                 if events[0..<count].contains(where: { $0.data.u64 == Self.wakeToken }) {
@@ -308,7 +358,7 @@ public final class Reactor: TaskExecutor, Sendable {
                 }
                 for (registration, mask) in ready {
                     let hangUp = mask & (EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0
-                    registration.handle(
+                    registration.takeRetainedValue().handle(
                         readable: hangUp || mask & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLPRI.rawValue) != 0,
                         writable: hangUp || mask & EPOLLOUT.rawValue != 0,
                         ended: hangUp || mask & EPOLLRDHUP.rawValue != 0)
@@ -332,12 +382,16 @@ public final class Reactor: TaskExecutor, Sendable {
         isLocallyStopped = true
         let leftover = jobs.withLock { queue in
             queue.isStopped = true
-            defer { queue.jobs.removeAll() }
-            return queue.jobs
+            defer { queue = JobQueue(isStopped: true) }
+            return queue
         }
-        for job in localJobs + leftover {
+        for job in localJobs + leftover.jobs {
             globalConcurrentExecutor.enqueue(ExecutorJob(job))
         }
+        for job in adoptedJobs + leftover.adopted {
+            csockets_enqueue_global(job)
+        }
+        adoptedJobs.removeAll()
         _ = wakeDescriptor.close { _ in }
         _ = epollDescriptor.close { _ in }
         csockets_set_current_reactor(nil)
@@ -355,16 +409,26 @@ public final class Reactor: TaskExecutor, Sendable {
                 jobs.withLock { queue in
                     hasRemoteJobs.store(false, ordering: .relaxed)
                     swap(&batch, &queue.jobs)
+                    if !queue.adopted.isEmpty {
+                        adoptedJobs.append(contentsOf: queue.adopted)
+                        queue.adopted.removeAll(keepingCapacity: true)
+                    }
                 }
             }
             if !localJobs.isEmpty {
                 batch.append(contentsOf: localJobs)
                 localJobs.removeAll(keepingCapacity: true)
             }
-            if batch.isEmpty { return }
-            budget -= batch.count
+            if batch.isEmpty && adoptedJobs.isEmpty { return }
+            budget -= batch.count + adoptedJobs.count
             while let job = batch.popFirst() {
                 job.runSynchronously(on: executor)
+            }
+            // Bounded by what was adopted before: a job that adopts another one queues it
+            // for the next round of this loop (the budget ends it).
+            for _ in 0..<adoptedJobs.count {
+                guard let job = adoptedJobs.popFirst() else { break }
+                csockets_run_job_on_generic_executor(job)
             }
         }
     }

@@ -1,3 +1,4 @@
+import CSockets
 import SocketsSystem
 import Synchronization
 
@@ -8,10 +9,16 @@ import Synchronization
 /// operation notes the sequence, tries its system call, and on `EAGAIN` parks
 /// only if the sequence has not moved since — so an event that lands between the
 /// call and the park is never lost, and an idle socket costs nothing.
-package final class ReactorRegistration: Sendable {
+///
+/// `public` with only `package` members, like ``LockedValue``: Swift inlines the
+/// `@inlinable` members of a `package` type into no other module.
+public final class ReactorRegistration: Sendable {
     /// The two directions an operation can wait for.
-    package enum Direction: Sendable {
-        case read, write
+    public enum Direction: Sendable {
+        /// Input: data, a connection to accept, the end of the stream.
+        case read
+        /// Output: room in the send buffer, a connect that completed.
+        case write
     }
 
     /// A parked task.
@@ -53,9 +60,11 @@ package final class ReactorRegistration: Sendable {
     /// or 0. Its waits install no cancellation handler — adding and removing one takes the
     /// task's status lock on every wait, a tenth of a message's work — so whoever cancels the
     /// owner must call ``cancelOwnerWaits()`` (a server does, for its connection tasks).
-    private let owner = Atomic<Int>(0)
+    @usableFromInline
+    package let owner = Atomic<Int>(0)
     private let state = LockedValue(State())
-    private let nextWaiterID = Atomic<UInt64>(0)
+    @usableFromInline
+    package let nextWaiterID = Atomic<UInt64>(0)
 
     package init(reactor: Reactor, token: UInt64) {
         self.reactor = reactor
@@ -78,31 +87,34 @@ package final class ReactorRegistration: Sendable {
 
     /// Suspends until an event for `direction` arrives after `sequence` was observed.
     ///
+    /// Inlined into the calling read or write: as a call of its own, the task would switch
+    /// to its executor on entry, and that switch takes the task's status lock (it looks up
+    /// the task's executor preference) on every message.
+    ///
     /// - Throws: `SocketError.closed` if the socket is closed while waiting,
     ///   `SocketError.timedOut` at `deadline`, `CancellationError` if the task is cancelled.
+    @inlinable
     package func wait(
         for direction: Direction, after sequence: UInt64,
         deadline: ContinuousClock.Instant?, operation: String
     ) async throws {
-        let id = nextWaiterID.add(1, ordering: .relaxed).newValue
         if isOwnedByCurrentTask {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
-                park(
-                    continuation, id: id, for: direction, after: sequence, deadline: deadline, operation: operation,
-                    isOwned: true)
+                park(continuation, for: direction, after: sequence, deadline: deadline, operation: operation, isOwned: true)
             }
         } else {
-            try await waitWithCancellationHandler(
-                id: id, for: direction, after: sequence, deadline: deadline, operation: operation)
+            try await waitWithCancellationHandler(for: direction, after: sequence, deadline: deadline, operation: operation)
         }
     }
 
     /// ``wait(for:after:deadline:operation:)`` for a task other than the owner.
+    @usableFromInline
     @inline(never)
-    private func waitWithCancellationHandler(
-        id: UInt64, for direction: Direction, after sequence: UInt64,
+    package func waitWithCancellationHandler(
+        for direction: Direction, after sequence: UInt64,
         deadline: ContinuousClock.Instant?, operation: String
     ) async throws {
+        let id = nextWaiterID.add(1, ordering: .relaxed).newValue
         try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
                 park(
@@ -141,17 +153,30 @@ package final class ReactorRegistration: Sendable {
         }
     }
 
+    @usableFromInline
     @inline(__always)
-    private var isOwnedByCurrentTask: Bool {
+    package var isOwnedByCurrentTask: Bool {
         let owner = owner.load(ordering: .relaxed)
         return owner != 0 && Self.currentTaskAddress == owner
     }
 
-    /// The address of the current task, or 0 outside one: `UnsafeCurrentTask` is the task's
-    /// pointer and nothing else (its `hashValue` would run a `Hasher` on every wait).
+    /// The address of the current task, or 0 outside one.
+    @usableFromInline
     @inline(__always)
-    private static var currentTaskAddress: Int {
-        withUnsafeCurrentTask { task in task.map { unsafeBitCast($0, to: Int.self) } ?? 0 }
+    package static var currentTaskAddress: Int {
+        Int(bitPattern: csockets_current_task())
+    }
+
+    /// Parks `continuation` as the owner's next waiter (see
+    /// ``park(_:id:for:after:deadline:operation:isOwned:)``).
+    @usableFromInline
+    @inline(never)
+    package func park(
+        _ continuation: UnsafeContinuation<Void, any Error>, for direction: Direction,
+        after sequence: UInt64, deadline: ContinuousClock.Instant?, operation: String, isOwned: Bool
+    ) {
+        let id = nextWaiterID.add(1, ordering: .relaxed).newValue
+        park(continuation, id: id, for: direction, after: sequence, deadline: deadline, operation: operation, isOwned: isOwned)
     }
 
     /// Parks `continuation` as waiter `id`, or resumes it at once when the wait is already
@@ -200,13 +225,19 @@ package final class ReactorRegistration: Sendable {
         let (readers, writers) = state.withLock { state in
             (readable ? state.readers.takeAll() : WaiterList(), writable ? state.writers.takeAll() : WaiterList())
         }
-        readers.forEach(Self.resume)
-        writers.forEach(Self.resume)
+        readers.forEach(resume)
+        writers.forEach(resume)
     }
 
-    private static func resume(_ waiter: Waiter) {
+    /// Resumes a waiter for an event, on the reactor's loop thread: the owner's task, if it
+    /// has no executor preference, goes on on this reactor (``Reactor/adopting(_:)``).
+    private func resume(_ waiter: Waiter) {
         waiter.deadline?.cancel()
-        waiter.continuation.resume()
+        if waiter.isOwned {
+            reactor.adopting { waiter.continuation.resume() }
+        } else {
+            waiter.continuation.resume()
+        }
     }
 
     /// Resumes waiter `id` with `CancellationError`, if it is still parked.

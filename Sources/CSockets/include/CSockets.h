@@ -1,7 +1,8 @@
 // Declarations the Glibc module does not export to Swift: GNU extensions
 // (accept4, recvmmsg, sendmmsg, splice, strerrorname_np) and the CMSG macros; and the one
 // thing Swift must not do itself, code between fork and exit (the group holder);
-// the CPU-set count and a thread-local pointer, which Swift has no syntax for.
+// the CPU-set count and a thread-local pointer, which Swift has no syntax for; and the
+// Concurrency runtime's current-task accessor, which Swift only offers as a generic call.
 #ifndef CSOCKETS_H
 #define CSOCKETS_H
 
@@ -53,5 +54,34 @@ extern _Thread_local void *csockets_current_reactor;
 
 static inline void *csockets_get_current_reactor(void) { return csockets_current_reactor; }
 static inline void csockets_set_current_reactor(void *reactor) { csockets_current_reactor = reactor; }
+
+/// Installs, once per process, a hook on the Concurrency runtime's global enqueue
+/// (`swift_task_enqueueGlobal_hook`, which SwiftNIO also uses to take over the global
+/// executor). While this thread's adopting reactor is set (``csockets_set_adopting_reactor``),
+/// the next job enqueued on the global executor goes to `adopt(reactor, job)` instead;
+/// every other job goes on to the hook installed before this one, or to the runtime's own
+/// global executor. Later calls change nothing.
+void csockets_install_adoption_hook(void (*adopt)(void *reactor, void *job));
+
+/// The reactor that adopts the next global enqueue on this thread, or NULL. A C11
+/// `_Thread_local`: a reactor sets it around a resume it adopts; the hook clears it.
+extern _Thread_local void *csockets_adopting_reactor;
+
+static inline void csockets_set_adopting_reactor(void *reactor) { csockets_adopting_reactor = reactor; }
+
+/// Runs `job` as the global executor's threads do (`swift_job_run` on the generic
+/// executor, no task executor), on the calling thread.
+void csockets_run_job_on_generic_executor(void *job);
+
+/// Hands `job` to the global executor (`swift_task_enqueueGlobal`).
+void csockets_enqueue_global(void *job);
+
+/// The Concurrency runtime's `swift_task_getCurrent` (exported by libswift_Concurrency,
+/// with the Swift calling convention): the running task, or NULL outside a task.
+void *swift_task_getCurrent(void) __attribute__((swiftcall));
+
+/// The running task's address, or NULL outside a task: what Swift's
+/// `withUnsafeCurrentTask` gives, without its generic call (about 240 instructions).
+static inline void *csockets_current_task(void) { return swift_task_getCurrent(); }
 
 #endif

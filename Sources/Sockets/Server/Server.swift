@@ -92,8 +92,17 @@ public final class Server: Sendable {
                 }
                 await withDiscardingTaskGroup { acceptLoops in
                     for (index, listener) in listeners.enumerated() {
-                        acceptLoops.addTask(executorPreference: reactors.reactors[index % reactors.count]) {
-                            await self.acceptLoop(listener, startingAt: index)
+                        // No executor preference, here nor in the connection tasks, which
+                        // would inherit it: the task starts on its reactor, which adopts it
+                        // again whenever it resumes it (`Reactor.adopting`). Closing the
+                        // listener (`shutdown`) ends the owner's wait.
+                        let reactor = reactors.reactors[index % reactors.count]
+                        try? listener.register(with: reactor)
+                        reactor.adopting {
+                            acceptLoops.addTask {
+                                listener.claimOwnership()
+                                await self.acceptLoop(listener, startingAt: index)
+                            }
                         }
                     }
                 }
@@ -173,7 +182,12 @@ public final class Server: Sendable {
                 if configuration.noDelay && socket.family != .unix { try? socket.setOption(.noDelay, true) }
                 // Accepted while shutdown() ran: it may have missed this one, so end its input here.
                 if stopping.load(ordering: .acquiring) { try? socket.shutdown(.read) }
-                group.addTask(executorPreference: reactors.reactors[state.table]) { await self.serve(state, peer: peer) }
+                // Started on its reactor without an executor preference, and adopted by it
+                // again at every resume (`Reactor.adopting`): three status-record locks fewer
+                // per message than with a preference.
+                let reactor = reactors.reactors[state.table]
+                try? socket.register(with: reactor)
+                reactor.adopting { group.addTask { await self.serve(state, peer: peer) } }
             }
             await closeRemaining(group: &group)
         }

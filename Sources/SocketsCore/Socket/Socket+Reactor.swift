@@ -26,7 +26,19 @@ extension Socket {
         return try registerSlowly()
     }
 
-    private func registerSlowly() throws(SocketError) -> ReactorRegistration {
+    /// Registers the socket with `reactor` now, rather than with the reactor its first
+    /// wait runs on: for a task that may start elsewhere (a server's connection task is
+    /// started on the global executor, and its reactor adopts it at its first wait).
+    /// Nothing changes if it is registered already.
+    ///
+    /// - Throws: ``SocketError`` `closed`, or what `epoll_ctl` reports.
+    package func register(with reactor: Reactor) throws(SocketError) {
+        guard descriptor.acquire() else { throw SocketError(.closed, operation: "register") }
+        defer { descriptor.release() }
+        _ = try registerSlowly(with: reactor)
+    }
+
+    private func registerSlowly(with chosen: Reactor? = nil) throws(SocketError) -> ReactorRegistration {
         let result: Result<ReactorRegistration, SocketError> = reactorState.withLock { state in
             switch state {
             case .registered(let registration):
@@ -35,7 +47,7 @@ extension Socket {
                 return .failure(SocketError(.closed, operation: "register"))
             case .unregistered:
                 do throws(SocketError) {
-                    let registration = try (Reactor.current ?? Reactor.shared).register(descriptor.raw)
+                    let registration = try (chosen ?? Reactor.current ?? Reactor.shared).register(descriptor.raw)
                     state = .registered(registration)
                     registrationCache.store(Unmanaged.passUnretained(registration), ordering: .releasing)
                     return .success(registration)
@@ -72,8 +84,11 @@ extension Socket {
 extension Socket {
     /// Makes the calling task the socket's owner: its waits on the socket install no
     /// cancellation handler each (the per-wait cost of one is a tenth of a message's work),
-    /// so whoever cancels it must call ``cancelOwnerWaits()``. A server does, for each
-    /// connection's handler. Registers the socket with the caller's reactor if it is not yet.
+    /// so whoever cancels it must call ``cancelOwnerWaits()`` (or close the socket). A
+    /// server does, for each connection's handler and accept loop. When an event resumes
+    /// the owner, the socket's reactor adopts the task (``Reactor/adopting(_:)``): a task
+    /// without an executor preference then runs on the reactor's thread. Registers the
+    /// socket with the caller's reactor if it is not yet.
     package func claimOwnership() {
         guard descriptor.acquire() else { return }
         defer { descriptor.release() }
