@@ -54,11 +54,7 @@ public final class Reactor: TaskExecutor, Sendable {
     /// `nonisolated(unsafe)`: only the loop thread touches it (``enqueue(_:)`` checks
     /// ``isCurrentThread``; ``runJobs(_:_:)``, ``run()`` and ``stop()`` are that thread),
     /// so no two threads ever access it.
-    @exclusivity(unchecked) private nonisolated(unsafe) var localJobs = Deque<UnownedJob>(minimumCapacity: 256)
-    /// Tasks without an executor preference that this loop resumed and adopted (see
-    /// ``adopting(_:)``): run here, on the generic executor. Only the loop thread touches it.
-    @exclusivity(unchecked) private nonisolated(unsafe) var adoptedJobs = Deque<UnsafeMutableRawPointer>(
-        minimumCapacity: 256)
+    @exclusivity(unchecked) private nonisolated(unsafe) var localJobs = Deque<ReactorJob>(minimumCapacity: 256)
     /// Set by ``stop()`` on the loop thread: its own jobs go to the global executor from then on.
     @exclusivity(unchecked) private nonisolated(unsafe) var isLocallyStopped = false
     private let deadlines = LockedValue(DeadlineHeap())
@@ -159,13 +155,7 @@ public final class Reactor: TaskExecutor, Sendable {
     /// Queues a job that ``adopting(_:)`` caught: without a lock from the loop thread; from
     /// another, as ``enqueue(_:)`` does. After shutdown it goes to the global executor.
     private func adopt(_ job: UnsafeMutableRawPointer) {
-        if isCurrentThread && !isLocallyStopped {
-            adoptedJobs.append(job)
-            return
-        }
-        if !enqueueShared({ $0.adopted.append(job) }) {
-            csockets_enqueue_global(job)
-        }
+        enqueue(ReactorJob(adopted: job))
     }
 
     /// The current reactor thread's scratch buffer, or nil on any other thread.
@@ -198,29 +188,29 @@ public final class Reactor: TaskExecutor, Sendable {
     /// Queues a job to run on the reactor thread (on the global concurrent executor once
     /// the reactor is shut down).
     public func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
+        enqueue(ReactorJob(UnownedJob(job)))
+    }
+
+    /// Queues `job`: without a lock from the loop thread; from another, on the shared queue,
+    /// waking the loop if it waits in `epoll_wait`. After shutdown, on the global executor.
+    private func enqueue(_ job: ReactorJob) {
         if isCurrentThread && !isLocallyStopped {
             localJobs.append(job)
             return
         }
-        if !enqueueShared({ $0.jobs.append(job) }) {
-            globalConcurrentExecutor.enqueue(ExecutorJob(job))
-        }
-    }
-
-    /// Adds a job to the queue other threads share (`add`), and wakes the loop if it waits
-    /// in `epoll_wait`; false, adding nothing, once the reactor has stopped.
-    private func enqueueShared(_ add: (inout JobQueue) -> Void) -> Bool {
         let accepted = jobs.withLock { queue in
             guard !queue.isStopped else { return false }
-            add(&queue)
+            queue.jobs.append(job)
             hasRemoteJobs.store(true, ordering: .sequentiallyConsistent)
             return true
         }
-        if accepted && !isCurrentThread && polling.exchange(false, ordering: .sequentiallyConsistent) {
+        guard accepted else {
+            job.handToGlobalExecutor()
+            return
+        }
+        if !isCurrentThread && polling.exchange(false, ordering: .sequentiallyConsistent) {
             wake()
         }
-        return accepted
     }
 
     /// Writes the eventfd, so that a blocked `epoll_wait` returns; nothing after shutdown.
@@ -314,7 +304,7 @@ public final class Reactor: TaskExecutor, Sendable {
         var ready: [(registration: Unmanaged<ReactorRegistration>, mask: UInt32)] = []
         ready.reserveCapacity(capacity)
         let executor = asUnownedTaskExecutor()
-        var batch = Deque<UnownedJob>(minimumCapacity: 256)
+        var batch = Deque<ReactorJob>(minimumCapacity: 256)
         while !stopRequested.load(ordering: .acquiring) {
             runJobs(executor, &batch)
             // Announce the wait before looking at jobs and deadlines: whatever another thread
@@ -328,7 +318,7 @@ public final class Reactor: TaskExecutor, Sendable {
             } else if deadlinesToSweep.exchange(false, ordering: .relaxed) {
                 sweepDeadlines()
             }
-            if !localJobs.isEmpty || !adoptedJobs.isEmpty || hasRemoteJobs.load(ordering: .sequentiallyConsistent)
+            if !localJobs.isEmpty || hasRemoteJobs.load(ordering: .sequentiallyConsistent)
                 || stopRequested.load(ordering: .acquiring)
             {
                 timeout = 0
@@ -382,16 +372,12 @@ public final class Reactor: TaskExecutor, Sendable {
         isLocallyStopped = true
         let leftover = jobs.withLock { queue in
             queue.isStopped = true
-            defer { queue = JobQueue(isStopped: true) }
-            return queue
+            defer { queue.jobs.removeAll() }
+            return queue.jobs
         }
-        for job in localJobs + leftover.jobs {
-            globalConcurrentExecutor.enqueue(ExecutorJob(job))
+        for job in localJobs + leftover {
+            job.handToGlobalExecutor()
         }
-        for job in adoptedJobs + leftover.adopted {
-            csockets_enqueue_global(job)
-        }
-        adoptedJobs.removeAll()
         _ = wakeDescriptor.close { _ in }
         _ = epollDescriptor.close { _ in }
         csockets_set_current_reactor(nil)
@@ -402,33 +388,23 @@ public final class Reactor: TaskExecutor, Sendable {
     /// `batch` is an empty queue that keeps its storage: it is swapped with the shared
     /// queue, so taking the jobs costs one lock and no allocation; the loop thread's own
     /// jobs follow them.
-    private func runJobs(_ executor: UnownedTaskExecutor, _ batch: inout Deque<UnownedJob>) {
+    private func runJobs(_ executor: UnownedTaskExecutor, _ batch: inout Deque<ReactorJob>) {
         var budget = 4096
         while budget > 0 {
             if hasRemoteJobs.load(ordering: .relaxed) {
                 jobs.withLock { queue in
                     hasRemoteJobs.store(false, ordering: .relaxed)
                     swap(&batch, &queue.jobs)
-                    if !queue.adopted.isEmpty {
-                        adoptedJobs.append(contentsOf: queue.adopted)
-                        queue.adopted.removeAll(keepingCapacity: true)
-                    }
                 }
             }
             if !localJobs.isEmpty {
                 batch.append(contentsOf: localJobs)
                 localJobs.removeAll(keepingCapacity: true)
             }
-            if batch.isEmpty && adoptedJobs.isEmpty { return }
-            budget -= batch.count + adoptedJobs.count
+            if batch.isEmpty { return }
+            budget -= batch.count
             while let job = batch.popFirst() {
-                job.runSynchronously(on: executor)
-            }
-            // Bounded by what was adopted before: a job that adopts another one queues it
-            // for the next round of this loop (the budget ends it).
-            for _ in 0..<adoptedJobs.count {
-                guard let job = adoptedJobs.popFirst() else { break }
-                csockets_run_job_on_generic_executor(job)
+                job.run(on: executor)
             }
         }
     }
