@@ -64,6 +64,11 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var threads: ThreadsOption
 
+    @Flag(
+        name: .customLong("reuse-port"),
+        help: "One SO_REUSEPORT listener per reactor, each keeping its connections (the kernel spreads them).")
+    var reusePort = false
+
     @OptionGroup(title: "exec options") var exec: ServeExecOptions
 
     @OptionGroup(title: "files options") var files: ServeFilesOptions
@@ -76,6 +81,9 @@ struct ServeCommand: AsyncParsableCommand {
         let udp = transport.udp
         if udp && ![.echo, .upper, .chat].contains(service) {
             throw ValidationError("\(service.rawValue) does not support --udp (echo, upper and chat do)")
+        }
+        if reusePort && (udp || listen.hasPrefix("unix:")) {
+            throw ValidationError("--reuse-port is for TCP listeners")
         }
         if framingOption.given != nil && [.exec, .files].contains(service) {
             throw ValidationError("\(service.rawValue) has its own protocol; --framing is for echo, upper, hello, time and chat")
@@ -96,6 +104,23 @@ struct ServeCommand: AsyncParsableCommand {
         if let name = clusterOptions.firstGivenWithoutCluster { throw ValidationError("\(name) needs --cluster") }
         guard maximumConnections > 0 else { throw ValidationError("--max-connections must be positive") }
         guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be positive") }
+    }
+
+    /// The stream listeners: one, or with `--reuse-port` `count` sharing the port (the
+    /// first one's, when `address` asks for port 0), each with `SO_REUSEPORT`.
+    private static func listeners(on address: String, count: Int, reusePort: Bool) throws -> [Socket] {
+        let first = try Socket.listen(on: address, reusePort: reusePort)
+        var listeners = [first]
+        do {
+            let bound = try first.localAddress()
+            while listeners.count < count {
+                listeners.append(try Socket.listen(on: bound, reusePort: true))
+            }
+        } catch {
+            for listener in listeners { listener.close() }
+            throw error
+        }
+        return listeners
     }
 
     func run() async throws {
@@ -121,15 +146,16 @@ struct ServeCommand: AsyncParsableCommand {
             let handler = try streamService(framing: framing, cluster: cluster)
             let tlsContext = try tls.makeContext(listenAddress: listen)
             if let unixPath { try UnixSocketFile.prepare(unixPath, type: .stream) }
-            let listener = try Socket.listen(on: listen)
-            address = try listener.localAddress()
+            let reactors = try threads.makeReactors()
+            let listeners = try Self.listeners(on: listen, count: reusePort ? reactors.count : 1, reusePort: reusePort)
+            address = try listeners[0].localAddress()
             let streamServer = Server(
-                listeners: [listener],
+                listeners: listeners,
                 configuration: ServerConfiguration(
                     maximumConnections: maximumConnections, idleTimeout: .milliseconds(Int64(idleTimeout * 1000)),
-                    tls: tlsContext),
+                    tls: tlsContext, spreading: reusePort ? .byListener : .roundRobin),
                 logger: logger,
-                reactors: try threads.makeReactors(),
+                reactors: reactors,
                 handler: handler.serve)
             server = streamServer
             service = GracefulService(streamServer)

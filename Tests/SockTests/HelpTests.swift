@@ -53,7 +53,8 @@ extension E2ESuite {
                 "serve",
                 [
                     "<service>", "--listen", "--udp", "--framing", "--max-connections", "--idle-timeout", "--quiet",
-                    "--threads", "--allow", "--token-file", "--timeout", "--max-output", "--protocol", "--root", "--max-size",
+                    "--threads", "--reuse-port", "--allow", "--token-file", "--timeout", "--max-output", "--protocol", "--root",
+                    "--max-size",
                     "--read-only", "--tls-cert", "--tls-key", "--tls-client-ca", "--tls-self-signed",
                     "--cluster", "--cluster-ca", "--room", "--node", "--cluster-node-ttl",
                 ]
@@ -126,6 +127,7 @@ extension E2ESuite {
             #expect(
                 screen.sections["OPTIONS"] == [
                     "--listen", "--udp", "--framing", "--max-connections", "--idle-timeout", "--quiet", "--threads",
+                    "--reuse-port",
                 ], "\(screen.text)")
         }
 

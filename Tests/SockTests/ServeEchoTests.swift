@@ -22,6 +22,24 @@ extension E2ESuite {
             #expect(try client.receiveRaw(count: 4) == E2E.bytes("ping"))
         }
 
+        @Test func serve_EchoesForEveryClient_WithOneReusePortListenerPerReactor() throws {
+            let server = try E2EServer.serve("echo", ["--threads", "2", "--reuse-port", "--quiet"])
+            defer { server.stop() }
+
+            let clients = try (0..<8).map { _ in try server.connect(framing: .raw) }
+            for (index, client) in clients.enumerated() {
+                try client.send("c\(index)")
+                #expect(try client.receiveRaw(count: 2) == E2E.bytes("c\(index)"))
+            }
+        }
+
+        @Test(arguments: [["--udp"], ["--listen", "unix:/tmp/never-made.sock"]])
+        func serve_RefusesReusePort_ForUDPAndUnixListeners(_ arguments: [String]) throws {
+            let result = try E2ERun.sock(["serve", "echo", "--reuse-port"] + arguments, input: "")
+            #expect(result.status == 64)
+            #expect(result.standardError.contains("--reuse-port is for TCP listeners"), "\(result.standardError)")
+        }
+
         @Test func serve_PrintsBracketedAddress_WhenListeningOnIPv6Loopback() throws {
             let server = try E2EServer.serve("echo", listen: "[::1]:0")
             defer { server.stop() }

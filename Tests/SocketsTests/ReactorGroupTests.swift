@@ -54,6 +54,41 @@ extension AsyncTests {
             #expect(ReactorGroup.availableCores >= 1)
         }
 
+        @Test func server_KeepsEachListenersConnections_OnItsReactor_WhenSpreadingByListener() async throws {
+            let baseline = try await AsyncTest.descriptorBaseline()
+            let group = try ReactorGroup(threads: 2)
+            let (first, firstAddress) = try AsyncTest.listener()
+            let (second, secondAddress) = try AsyncTest.listener()
+            let placements = Placements()
+            let server = Server(
+                listeners: [first, second], configuration: ServerConfiguration(spreading: .byListener),
+                logger: AsyncServerHarness.logger, reactors: group
+            ) { connection in
+                placements.record(start: Reactor.current)
+                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64, alignment: 1)
+                defer { buffer.deallocate() }
+                while case let count = try await connection.read(into: buffer), count > 0 {
+                    try await connection.write(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+                }
+            }
+            let running = Task { await server.run() }
+            var clients: [Socket] = []
+            for (index, address) in [firstAddress, firstAddress, firstAddress, secondAddress].enumerated() {
+                let client = try await AsyncTest.connect(to: address)
+                clients.append(client)
+                let payload = AsyncTest.payload(client: index, round: 0)
+                #expect(try await AsyncTest.roundTrip(client, payload) == payload)
+            }
+            #expect(server.connectionCountsByReactor == [3, 1])
+            #expect(placements.started.filter { $0 == ObjectIdentifier(group.reactors[0]) }.count == 3)
+            #expect(placements.started.filter { $0 == ObjectIdentifier(group.reactors[1]) }.count == 1)
+            for client in clients { client.close() }
+            server.shutdown()
+            await running.value
+            group.shutdown()
+            await AsyncTest.expectDescriptors(backTo: baseline)
+        }
+
         @Test func server_SpreadsConnectionsOverEveryReactor_AndKeepsEachOnOne() async throws {
             let baseline = try await AsyncTest.descriptorBaseline()
             let group = try ReactorGroup(threads: 3)

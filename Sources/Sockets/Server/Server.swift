@@ -133,7 +133,8 @@ public final class Server: Sendable {
     }
 
     /// Accepts connections and hands them to the reactors in turn, from `startingAt`
-    /// (so that several listeners do not all start with the same reactor).
+    /// (so that several listeners do not all start with the same reactor); or, spreading
+    /// ``ConnectionSpreading/byListener``, all to reactor `startingAt`.
     private func acceptLoop(_ listener: Socket, startingAt first: Int) async {
         var next = first % reactors.count
         let reserve = DescriptorReserve()
@@ -177,7 +178,7 @@ public final class Server: Sendable {
                     continue
                 }
                 let state = ConnectionState(socket: socket, tls: tls, table: next)
-                next = (next + 1) % reactors.count
+                if configuration.spreading == .roundRobin { next = (next + 1) % reactors.count }
                 connections[state.table].withLock { $0[ObjectIdentifier(state)] = state }
                 if configuration.noDelay && socket.family != .unix { try? socket.setOption(.noDelay, true) }
                 // Accepted while shutdown() ran: it may have missed this one, so end its input here.

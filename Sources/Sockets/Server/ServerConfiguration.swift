@@ -15,13 +15,16 @@ public struct ServerConfiguration: Sendable {
     public var tls: TLSContext?
     /// How long a client may take over the TLS handshake before its connection is closed (SPEC: 10 s).
     public var tlsHandshakeTimeout: Duration
+    /// Which reactor serves each accepted connection (by default, each in turn).
+    public var spreading: ConnectionSpreading
 
     /// Creates a configuration; the defaults are the SPEC's.
     public init(
         maximumConnections: Int = 10_000, idleTimeout: Duration? = .seconds(300), gracePeriod: Duration = .seconds(3),
         acceptBackoff: ClosedRange<Duration> = .milliseconds(10)...(.seconds(1)), noDelay: Bool = true,
-        tls: TLSContext? = nil, tlsHandshakeTimeout: Duration = .seconds(10)
+        tls: TLSContext? = nil, tlsHandshakeTimeout: Duration = .seconds(10), spreading: ConnectionSpreading = .roundRobin
     ) {
+        self.spreading = spreading
         self.tls = tls
         self.tlsHandshakeTimeout = tlsHandshakeTimeout
         self.maximumConnections = maximumConnections
