@@ -81,7 +81,7 @@ struct ConnectionOptions: ParsableArguments {
     }
 
     /// `--source` resolved for binding; nil without it. `HOST` alone means any port.
-    private func sourceAddress(type: SocketType) throws(SocketError) -> SocketAddress? {
+    func sourceAddress(type: SocketType) throws(SocketError) -> SocketAddress? {
         guard let source else { return nil }
         let bare = source.trimmingCharacters(in: ["[", "]"])
         let text =

@@ -75,7 +75,7 @@ extension E2ESuite {
                     "<address>", "--connections", "--size", "--pipeline", "--mode", "--duration", "--warmup", "--udp",
                     "--threads",
                     "--json",
-                ] + tlsClientOptions
+                ] + Self.connectionOptions + Self.tlsClientOptions
             ),
             ("resolve", ["<host>", "<port>"]),
             ("probe", ["<host>", "<ports>", "-w", "--timeout"]),
