@@ -13,6 +13,8 @@ final class ConnectionTrace: Sendable {
         var received = 0
         var sentDump = HexDump(marker: ">")
         var receivedDump = HexDump(marker: "<")
+        /// Where the dump goes instead of stderr (``redirect(to:)``).
+        var dumpOutput: (@Sendable (String) -> Void)?
     }
 
     /// Whether `-v` was given.
@@ -52,11 +54,17 @@ final class ConnectionTrace: Sendable {
         writeStandardError("sock: accepted peer=\(peer) local=\(local)\n")
     }
 
+    /// Sends the hex dump's lines to `output` from now on, instead of stderr (`sock chat`
+    /// shows them above the line being typed).
+    func redirect(to output: @escaping @Sendable (String) -> Void) {
+        state.withLock { $0.dumpOutput = output }
+    }
+
     /// Bytes about to be sent.
     func sent(_ bytes: UnsafeRawBufferPointer) {
         state.withLock { state in
             state.sent += bytes.count
-            if hex { writeStandardError(state.sentDump.lines(bytes)) }
+            if hex { (state.dumpOutput ?? writeStandardError)(state.sentDump.lines(bytes)) }
         }
     }
 
@@ -64,7 +72,7 @@ final class ConnectionTrace: Sendable {
     func received(_ bytes: UnsafeRawBufferPointer) {
         state.withLock { state in
             state.received += bytes.count
-            if hex { writeStandardError(state.receivedDump.lines(bytes)) }
+            if hex { (state.dumpOutput ?? writeStandardError)(state.receivedDump.lines(bytes)) }
         }
     }
 

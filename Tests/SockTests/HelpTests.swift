@@ -64,7 +64,7 @@ extension E2ESuite {
                     "<address>", "--udp", "--framing", "--wait", "--hex", "--crlf",
                 ] + Self.connectionOptions + Self.tlsClientOptions
             ),
-            ("chat", ["<address>", "--name"] + Self.connectionOptions + Self.tlsClientOptions),
+            ("chat", ["<address>", "--name", "--hex", "--crlf"] + Self.connectionOptions + Self.tlsClientOptions),
             ("exec", ["<address>", "<command>", "--token-file"] + Self.connectionOptions + Self.tlsClientOptions),
             ("put", ["<address>", "<file>", "--as", "--quiet"] + Self.connectionOptions + Self.tlsClientOptions),
             ("get", ["<address>", "<name>", "-o", "--quiet"] + Self.connectionOptions + Self.tlsClientOptions),
