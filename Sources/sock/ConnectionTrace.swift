@@ -11,6 +11,7 @@ final class ConnectionTrace: Sendable {
     private struct State {
         var sent = 0
         var received = 0
+        var lastActivity = ContinuousClock.now
         var sentDump = HexDump(marker: ">")
         var receivedDump = HexDump(marker: "<")
         /// Where the dump goes instead of stderr (``redirect(to:)``).
@@ -64,6 +65,7 @@ final class ConnectionTrace: Sendable {
     func sent(_ bytes: UnsafeRawBufferPointer) {
         state.withLock { state in
             state.sent += bytes.count
+            state.lastActivity = .now
             if hex { (state.dumpOutput ?? writeStandardError)(state.sentDump.lines(bytes)) }
         }
     }
@@ -72,9 +74,13 @@ final class ConnectionTrace: Sendable {
     func received(_ bytes: UnsafeRawBufferPointer) {
         state.withLock { state in
             state.received += bytes.count
+            state.lastActivity = .now
             if hex { (state.dumpOutput ?? writeStandardError)(state.receivedDump.lines(bytes)) }
         }
     }
+
+    /// When bytes last went either way (when the trace was made, before any did).
+    var lastActivity: ContinuousClock.Instant { state.withLock { $0.lastActivity } }
 
     /// `-v`: the bytes each way and, for TCP, the kernel's view of the connection; call
     /// before the socket is closed.

@@ -79,7 +79,13 @@ extension E2ESuite {
             ),
             ("resolve", ["<host>", "<port>"]),
             ("probe", ["<host>", "<ports>", "-w", "--timeout"]),
-            ("listen", ["<address>", "-k", "--keep-listening", "--udp", "-v", "--verbose", "--hex", "--crlf", "--exec"]),
+            (
+                "listen",
+                [
+                    "<address>", "-k", "--keep-listening", "--udp", "-v", "--verbose", "--hex", "--crlf", "-w", "--timeout",
+                    "--exec",
+                ]
+            ),
             ("relay", ["<listen>", "<target>", "--udp", "--connect-timeout", "--quiet", "--threads"]),
         ])
         func help_ListsEveryOptionAndArgument_ForEachSubcommand(_ subcommand: String, _ names: [String]) throws {
