@@ -100,7 +100,7 @@ final class ConnectionTrace: Sendable {
     }
 
     /// `0.123ms`.
-    private static func milliseconds(_ duration: Duration) -> String {
+    static func milliseconds(_ duration: Duration) -> String {
         let (seconds, attoseconds) = duration.components
         return String(format: "%.3fms", Double(seconds) * 1000 + Double(attoseconds) / 1e15)
     }

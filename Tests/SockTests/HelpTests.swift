@@ -86,7 +86,10 @@ extension E2ESuite {
                     "--exec",
                 ]
             ),
-            ("relay", ["<listen>", "<target>", "--udp", "--connect-timeout", "--quiet", "--threads"]),
+            (
+                "relay",
+                ["<listen>", "<target>", "--udp", "--connect-timeout", "--quiet", "-v", "--verbose", "--hex", "--threads"]
+            ),
         ])
         func help_ListsEveryOptionAndArgument_ForEachSubcommand(_ subcommand: String, _ names: [String]) throws {
             let screen = try Self.help([subcommand])
