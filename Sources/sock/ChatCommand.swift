@@ -53,7 +53,7 @@ struct ChatCommand: ParsableCommand {
     /// (`/quit`, the end of the input, Ctrl-D or Ctrl-C) is the normal end; before, or a
     /// failed send, is reported: `sock: ADDR: the server closed the connection`, exit 1.
     func run() throws {
-        let trace = connection.makeTrace(bytes)
+        let trace = connection.makeTrace(hex: bytes.hex)
         let socket = try connection.connect(to: server.address, trace: trace)
         defer { trace.closing(socket) }
         let client = try tls.wrap(socket, address: server.address)

@@ -22,16 +22,12 @@ final class ConnectionTrace: Sendable {
     let verbose: Bool
     /// Whether `--hex` was given.
     let hex: Bool
-    /// Whether the client reports what it sends and receives here (a plain stream's
-    /// client does; a protocol client's bytes are not counted).
-    let countsBytes: Bool
     private let state = LockedValue(State())
 
     /// A trace that shows what `verbose` and `hex` ask for.
-    init(verbose: Bool, hex: Bool, countsBytes: Bool = true) {
+    init(verbose: Bool, hex: Bool) {
         self.verbose = verbose
         self.hex = hex
-        self.countsBytes = countsBytes
     }
 
     /// `-v`: what a name resolved to.
@@ -86,11 +82,8 @@ final class ConnectionTrace: Sendable {
     /// before the socket is closed.
     func closing(_ socket: Socket) {
         guard verbose else { return }
-        var line = "sock: closing"
-        if countsBytes {
-            let (sent, received) = state.withLock { ($0.sent, $0.received) }
-            line += " sent=\(sent) received=\(received)"
-        }
+        let (sent, received) = state.withLock { ($0.sent, $0.received) }
+        var line = "sock: closing sent=\(sent) received=\(received)"
         if let info = try? socket.tcpInfo() {
             line += " state=\(info.state.map { "\($0)" } ?? "?") rtt=\(Self.milliseconds(info.roundTripTime))"
             line += " rttvar=\(Self.milliseconds(info.roundTripTimeVariation)) retransmits=\(info.totalRetransmits)"

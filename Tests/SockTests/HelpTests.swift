@@ -65,10 +65,10 @@ extension E2ESuite {
                 ] + Self.connectionOptions + Self.tlsClientOptions
             ),
             ("chat", ["<address>", "--name", "--hex", "--crlf"] + Self.connectionOptions + Self.tlsClientOptions),
-            ("exec", ["<address>", "<command>", "--token-file"] + Self.connectionOptions + Self.tlsClientOptions),
-            ("put", ["<address>", "<file>", "--as", "--quiet"] + Self.connectionOptions + Self.tlsClientOptions),
-            ("get", ["<address>", "<name>", "-o", "--quiet"] + Self.connectionOptions + Self.tlsClientOptions),
-            ("ls", ["<address>", "-h", "--human-readable", "--json"] + Self.connectionOptions + Self.tlsClientOptions),
+            ("exec", ["<address>", "<command>", "--token-file", "--hex"] + Self.connectionOptions + Self.tlsClientOptions),
+            ("put", ["<address>", "<file>", "--as", "--quiet", "--hex"] + Self.connectionOptions + Self.tlsClientOptions),
+            ("get", ["<address>", "<name>", "-o", "--quiet", "--hex"] + Self.connectionOptions + Self.tlsClientOptions),
+            ("ls", ["<address>", "-h", "--human-readable", "--json", "--hex"] + Self.connectionOptions + Self.tlsClientOptions),
             (
                 "bench",
                 [
