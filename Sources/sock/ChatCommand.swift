@@ -157,6 +157,9 @@ struct ChatCommand: ParsableCommand {
         let sent = sender.snapshot
         if let failure = sent.failure {
             guard let error = failure as? SocketError, error.meansPeerClosed else { throw failure }
+            // The user's last words are out: the server closing before the half-close
+            // after them (`/quit`: it closes at once) is the normal end.
+            if sent.leaving { return }
             throw CommandFailure.serverClosedConnection(server.address)
         }
         if !sent.inputEnded && !sent.leaving { throw CommandFailure.serverClosedConnection(server.address) }
