@@ -269,6 +269,15 @@ extension E2ESuite {
             #expect(listener.child.standardOutput.text == "abcdefghijkl")
         }
 
+        @Test(arguments: [["--udp"], ["--exec", "cat"]])
+        func listenTimeout_IsAUsageError_WithUDPOrExec(_ options: [String]) throws {
+            let result = try E2ERun.sock(["listen", "127.0.0.1:0", "-w", "1"] + options)
+            #expect(result.status == 64)
+            #expect(
+                result.standardError.contains("-w is for a connection wired to stdin and stdout, not --udp or --exec"),
+                "\(result.standardError)")
+        }
+
         @Test func listenUDPHex_DumpsEachDatagramBothWaysOnStderr() throws {
             let listener = try E2EListener(["listen", "127.0.0.1:0", "--udp", "--hex"], keepingStandardInputOpen: true)
             defer { listener.stop(SIGKILL) }
