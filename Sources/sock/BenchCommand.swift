@@ -9,6 +9,9 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Load an echo server: messages/s, MB/s, latency percentiles, errors.",
         discussion: """
+            -w limits each connect: a connection not made in time counts as an error. \
+            -v prints, before the load, the address it goes to and the source address.
+
             Examples:
                 # TCP echo, 100 connections
                 sock bench 127.0.0.1:9999 --connections 100 --duration 5
@@ -18,12 +21,16 @@ struct BenchCommand: AsyncParsableCommand {
                 sock bench 127.0.0.1:9443 --tls --tls-insecure --mode stream --size 65536
                 # TLS handshakes per second (messages/s counts connections)
                 sock bench 127.0.0.1:9443 --tls --tls-insecure --mode handshake --connections 8
+                # IPv4 only, from 127.0.0.2, each connect within 2 s, the port by name
+                sock bench localhost:echo -4 --source 127.0.0.2 -w 2 -v
             """
     )
 
     @OptionGroup var server: ClientOptions
 
     @OptionGroup(title: "TLS options") var tls: TLSClientOptions
+
+    @OptionGroup var connection: ConnectionOptions
 
     @Option(help: "Concurrent connections (UDP: sockets).")
     var connections = 1
@@ -68,11 +75,18 @@ struct BenchCommand: AsyncParsableCommand {
         load.duration = .milliseconds(Int64(duration * 1000))
         load.warmup = .milliseconds(Int64(warmup * 1000))
         load.udp = transport.udp
+        load.family = connection.family
+        load.source = try connection.sourceAddress(type: transport.udp ? .datagram : .stream)
+        load.connectTimeout = connection.timeoutDuration
         if tls.enabled {
             if transport.udp { throw ValidationError("--tls is for streams, not --udp") }
             // Handshake mode measures full handshakes: no session is resumed.
             load.tls = try tls.makeContext(resumesSessions: mode != .handshake)
             load.tlsServerName = tls.serverName ?? TLSClientOptions.host(of: server.address)
+        }
+        if connection.verbose {
+            let target = try LoadGenerator.target(of: load)
+            writeStandardError("sock: bench target=\(target) source=\(load.source.map { "\($0)" } ?? "any")\n")
         }
         let report = try await LoadGenerator.run(load, reactors: try threads.makeReactors())
         if json {

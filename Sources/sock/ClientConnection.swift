@@ -25,19 +25,23 @@ final class ClientConnection: Sendable {
     }
 
     /// Receives the next message under `decoder`'s framing; nil at a clean end of stream
-    /// (on TLS: the server's close_notify).
+    /// (on TLS: the server's close_notify). Each chunk received is shown to `trace`.
     ///
     /// - Throws: `FramingError`, `SocketError`, `TLSError` (`truncated` when the server
     ///   drops the connection without close_notify).
-    func recvMessage<Decoder: MessageDecoder>(_ decoder: inout Decoder) throws -> Decoder.Message? {
-        guard let tls else { return try socket.recvMessage(&decoder) }
+    func recvMessage<Decoder: MessageDecoder>(_ decoder: inout Decoder, trace: ConnectionTrace) throws
+        -> Decoder.Message?
+    {
+        if let message = try decoder.next() { return message }
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 1)
         defer { chunk.deallocate() }
         while true {
-            if let message = try decoder.next() { return message }
-            let count = try tls.recv(into: chunk)
+            let count = try tls?.recv(into: chunk) ?? socket.recv(into: chunk)
             if count == 0 { return try decoder.finish() }
-            decoder.feed(UnsafeRawBufferPointer(rebasing: chunk[..<count]))
+            let bytes = UnsafeRawBufferPointer(rebasing: chunk[..<count])
+            trace.received(bytes)
+            decoder.feed(bytes)
+            if let message = try decoder.next() { return message }
         }
     }
 

@@ -66,7 +66,7 @@ struct ConnectCommand: ParsableCommand {
     /// the kernel told us (end of stream, a reset, a failed send or half-close):
     /// `sock: ADDR: the server closed the connection`, exit 1.
     private func runStream() throws {
-        let trace = connection.makeTrace(bytes)
+        let trace = connection.makeTrace(hex: bytes.hex)
         let socket = try connection.connect(to: server.address, trace: trace)
         defer { trace.closing(socket) }
         let client = try tls.wrap(socket, address: server.address)
@@ -192,7 +192,7 @@ struct ConnectCommand: ParsableCommand {
     }
 
     private func runDatagrams() throws {
-        let trace = connection.makeTrace(bytes)
+        let trace = connection.makeTrace(hex: bytes.hex)
         let socket = try connection.connect(to: server.address, type: .datagram, trace: trace)
         defer { trace.closing(socket) }
         let done = Thread {

@@ -3,8 +3,8 @@ import Foundation
 import Sockets
 
 /// The options client commands share (SPEC §5), netcat's everyday switches: `-v`,
-/// `-w`, `--source`, `-4`/`-6` (with ``ByteOptions``' `--hex` and `--crlf` where the
-/// client's bytes are a plain stream).
+/// `-w`, `--source`, `-4`/`-6` (with ``HexFlag``'s `--hex`, and ``ByteOptions``'
+/// `--crlf` where the client's bytes are a plain stream).
 struct ConnectionOptions: ParsableArguments {
     @Flag(
         name: [.customShort("v"), .long],
@@ -36,12 +36,9 @@ struct ConnectionOptions: ParsableArguments {
     /// `-w` as a duration; nil without it.
     var timeoutDuration: Duration? { timeout.map { .milliseconds(Int64($0 * 1000)) } }
 
-    /// A trace of the connection for `-v` and, if given, `--hex`.
-    ///
-    /// - Parameter bytes: The client's `--hex` and `--crlf`; nil for a client whose
-    ///   protocol has none (its bytes are then neither dumped nor counted).
-    func makeTrace(_ bytes: ByteOptions? = nil) -> ConnectionTrace {
-        ConnectionTrace(verbose: verbose, hex: bytes?.hex ?? false, countsBytes: bytes != nil)
+    /// A trace of the connection for `-v` and `--hex`.
+    func makeTrace(hex: Bool) -> ConnectionTrace {
+        ConnectionTrace(verbose: verbose, hex: hex)
     }
 
     /// Connects a socket of `type` to `address` as the options say: addresses of the
@@ -81,7 +78,7 @@ struct ConnectionOptions: ParsableArguments {
     }
 
     /// `--source` resolved for binding; nil without it. `HOST` alone means any port.
-    private func sourceAddress(type: SocketType) throws(SocketError) -> SocketAddress? {
+    func sourceAddress(type: SocketType) throws(SocketError) -> SocketAddress? {
         guard let source else { return nil }
         let bare = source.trimmingCharacters(in: ["[", "]"])
         let text =

@@ -11,24 +11,23 @@ final class ConnectionTrace: Sendable {
     private struct State {
         var sent = 0
         var received = 0
+        var lastActivity = ContinuousClock.now
         var sentDump = HexDump(marker: ">")
         var receivedDump = HexDump(marker: "<")
+        /// Where the dump goes instead of stderr (``redirect(to:)``).
+        var dumpOutput: (@Sendable (String) -> Void)?
     }
 
     /// Whether `-v` was given.
     let verbose: Bool
     /// Whether `--hex` was given.
     let hex: Bool
-    /// Whether the client reports what it sends and receives here (a plain stream's
-    /// client does; a protocol client's bytes are not counted).
-    let countsBytes: Bool
     private let state = LockedValue(State())
 
     /// A trace that shows what `verbose` and `hex` ask for.
-    init(verbose: Bool, hex: Bool, countsBytes: Bool = true) {
+    init(verbose: Bool, hex: Bool) {
         self.verbose = verbose
         self.hex = hex
-        self.countsBytes = countsBytes
     }
 
     /// `-v`: what a name resolved to.
@@ -52,11 +51,18 @@ final class ConnectionTrace: Sendable {
         writeStandardError("sock: accepted peer=\(peer) local=\(local)\n")
     }
 
+    /// Sends the hex dump's lines to `output` from now on, instead of stderr (`sock chat`
+    /// shows them above the line being typed).
+    func redirect(to output: @escaping @Sendable (String) -> Void) {
+        state.withLock { $0.dumpOutput = output }
+    }
+
     /// Bytes about to be sent.
     func sent(_ bytes: UnsafeRawBufferPointer) {
         state.withLock { state in
             state.sent += bytes.count
-            if hex { writeStandardError(state.sentDump.lines(bytes)) }
+            state.lastActivity = .now
+            if hex { (state.dumpOutput ?? writeStandardError)(state.sentDump.lines(bytes)) }
         }
     }
 
@@ -64,19 +70,20 @@ final class ConnectionTrace: Sendable {
     func received(_ bytes: UnsafeRawBufferPointer) {
         state.withLock { state in
             state.received += bytes.count
-            if hex { writeStandardError(state.receivedDump.lines(bytes)) }
+            state.lastActivity = .now
+            if hex { (state.dumpOutput ?? writeStandardError)(state.receivedDump.lines(bytes)) }
         }
     }
+
+    /// When bytes last went either way (when the trace was made, before any did).
+    var lastActivity: ContinuousClock.Instant { state.withLock { $0.lastActivity } }
 
     /// `-v`: the bytes each way and, for TCP, the kernel's view of the connection; call
     /// before the socket is closed.
     func closing(_ socket: Socket) {
         guard verbose else { return }
-        var line = "sock: closing"
-        if countsBytes {
-            let (sent, received) = state.withLock { ($0.sent, $0.received) }
-            line += " sent=\(sent) received=\(received)"
-        }
+        let (sent, received) = state.withLock { ($0.sent, $0.received) }
+        var line = "sock: closing sent=\(sent) received=\(received)"
         if let info = try? socket.tcpInfo() {
             line += " state=\(info.state.map { "\($0)" } ?? "?") rtt=\(Self.milliseconds(info.roundTripTime))"
             line += " rttvar=\(Self.milliseconds(info.roundTripTimeVariation)) retransmits=\(info.totalRetransmits)"
@@ -86,7 +93,7 @@ final class ConnectionTrace: Sendable {
     }
 
     /// `0.123ms`.
-    private static func milliseconds(_ duration: Duration) -> String {
+    static func milliseconds(_ duration: Duration) -> String {
         let (seconds, attoseconds) = duration.components
         return String(format: "%.3fms", Double(seconds) * 1000 + Double(attoseconds) / 1e15)
     }

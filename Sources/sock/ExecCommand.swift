@@ -19,12 +19,16 @@ struct ExecCommand: ParsableCommand {
 
             Examples:
                 sock exec 127.0.0.1:9999 --token-file ~/.sock-token -- ls -l /tmp
+                # the request and the response, dumped on stderr
+                sock exec 127.0.0.1:9999 --hex -- date
             """
     )
 
     @OptionGroup var server: ClientOptions
 
     @OptionGroup var connection: ConnectionOptions
+
+    @OptionGroup var dump: HexFlag
 
     @OptionGroup(title: "TLS options") var tls: TLSClientOptions
 
@@ -41,7 +45,8 @@ struct ExecCommand: ParsableCommand {
 
     func run() throws {
         let token = try tokenFile.token()
-        let client = try JSONHeaderClient(connectingTo: server.address, speaking: "exec", options: connection, tls: tls)
+        let client = try JSONHeaderClient(
+            connectingTo: server.address, speaking: "exec", options: connection, hex: dump, tls: tls)
         try client.send(header: ExecRequest(argv: command, token: token))
         let (response, bodyLength) = try client.receiveHeader(ExecResponse.self)
         guard response.standardOutputCount >= 0, response.standardErrorCount >= 0,

@@ -26,6 +26,8 @@ struct GetCommand: ParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
+    @OptionGroup var dump: HexFlag
+
     @OptionGroup(title: "TLS options") var tls: TLSClientOptions
 
     @Argument(help: "The file's name on the server.")
@@ -40,7 +42,8 @@ struct GetCommand: ParsableCommand {
     @OptionGroup var progressFlag: ProgressFlag
 
     func run() throws {
-        let client = try JSONHeaderClient(connectingTo: server.address, speaking: "files", options: connection, tls: tls)
+        let client = try JSONHeaderClient(
+            connectingTo: server.address, speaking: "files", options: connection, hex: dump, tls: tls)
         try client.send(header: FilesRequest(op: "get", name: name))
         let (response, bodyLength) = try client.receiveHeader(FilesResponse.self)
         guard response.ok else { throw CommandFailure(response.error ?? "refused") }

@@ -30,15 +30,17 @@ final class JSONHeaderClient {
     ///   - address: The server: `HOST:PORT`, `[IPV6]:PORT` or `unix:PATH`.
     ///   - protocolName: What it should speak (`files`, `exec`), named when it does not.
     ///   - options: `-v`, `-w`, `--source`, `-4`/`-6`.
+    ///   - hex: `--hex`: what is sent and received is dumped on stderr (TLS: the plain text).
     ///   - tls: The TLS options (`--tls`: the handshake is done here).
     /// - Throws: ``SocketError`` when the connection fails, ``CommandFailure`` when the handshake does.
     init(
-        connectingTo address: String, speaking protocolName: String, options: ConnectionOptions,
+        connectingTo address: String, speaking protocolName: String, options: ConnectionOptions, hex: HexFlag,
         tls: TLSClientOptions
     ) throws {
         self.address = address
         self.protocolName = protocolName
-        trace = options.makeTrace()
+        let trace = options.makeTrace(hex: hex.hex)
+        self.trace = trace
         let socket = try options.connect(to: address, trace: trace)
         let connection: ClientConnection
         do {
@@ -49,7 +51,9 @@ final class JSONHeaderClient {
         }
         self.connection = connection
         input = BufferedSocket(connection.socket, chunkSize: Self.chunkSize) { buffer throws(SocketError) in
-            try connection.recv(into: buffer)
+            let count = try connection.recv(into: buffer)
+            trace.received(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+            return count
         }
     }
 
@@ -63,11 +67,15 @@ final class JSONHeaderClient {
     func send(header: some Encodable) throws {
         var bytes: [UInt8] = []
         try LengthPrefixedEncoder(.length).encode(try JSONHeaderMessage(header: header).header, into: &bytes)
-        try bytes.withUnsafeBytes { buffer throws in try connection.sendAll(buffer) }
+        try bytes.withUnsafeBytes { buffer throws in
+            trace.sent(buffer)
+            try connection.sendAll(buffer)
+        }
     }
 
     /// Sends body bytes.
     func sendBody(_ bytes: UnsafeRawBufferPointer) throws(SocketError) {
+        trace.sent(bytes)
         try connection.sendAll(bytes)
     }
 
@@ -124,7 +132,9 @@ final class JSONHeaderClient {
             guard received > 0 else {
                 throw CommandFailure("\(address): the server closed the connection after \(count - remaining) of \(count) bytes")
             }
-            try consume(UnsafeRawBufferPointer(rebasing: buffer[..<received]))
+            let bytes = UnsafeRawBufferPointer(rebasing: buffer[..<received])
+            trace.received(bytes)
+            try consume(bytes)
             remaining -= received
         }
     }

@@ -21,6 +21,8 @@ struct ListCommand: ParsableCommand {
                 sock ls 127.0.0.1:9999
                 sock ls -h unix:/tmp/files.sock
                 sock ls 127.0.0.1:9999 --json | jq -r '.files[].name'
+                # the protocol's bytes both ways, on stderr
+                sock ls 127.0.0.1:9999 --hex
             """,
         // -h is ls's human-readable sizes here, as in ls(1); --help still shows the help.
         helpNames: [.long]
@@ -42,10 +44,13 @@ struct ListCommand: ParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
+    @OptionGroup var dump: HexFlag
+
     @OptionGroup(title: "TLS options") var tls: TLSClientOptions
 
     func run() throws {
-        let client = try JSONHeaderClient(connectingTo: server.address, speaking: "files", options: connection, tls: tls)
+        let client = try JSONHeaderClient(
+            connectingTo: server.address, speaking: "files", options: connection, hex: dump, tls: tls)
         try client.send(header: FilesRequest(op: "list"))
         let (response, _) = try client.receiveHeader(FilesResponse.self)
         guard response.ok else { throw CommandFailure(response.error ?? "refused") }

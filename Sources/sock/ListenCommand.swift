@@ -18,8 +18,10 @@ struct ListenCommand: AsyncParsableCommand {
             exits 0 (with -k it accepts the next one). --exec runs the program for each \
             connection, the socket as its stdin and stdout, without a shell (with -k \
             concurrently, one process per connection); --exec takes the rest of the line. \
-            With --udp each datagram from the first peer is printed as a line, and each \
-            stdin line is sent back to that peer as one datagram.
+            With -w, a connection with nothing received or sent for that many seconds is \
+            closed (exit 1; with -k the next is accepted). With --udp each datagram from \
+            the first peer is printed as a line (--hex: dumped on stderr), and each stdin \
+            line is sent back to that peer as one datagram.
 
             Examples:
                 # one connection, then exit
@@ -28,7 +30,9 @@ struct ListenCommand: AsyncParsableCommand {
                 sock listen 0.0.0.0:7000 -k
                 # a cat per connection
                 sock listen 127.0.0.1:7000 -k --exec cat -n
-                sock listen 127.0.0.1:7000 --udp
+                # close a connection idle for 30 s, then wait for the next
+                sock listen 0.0.0.0:7000 -k -w 30
+                sock listen 127.0.0.1:7000 --udp --hex
             """
     )
 
@@ -48,6 +52,11 @@ struct ListenCommand: AsyncParsableCommand {
     @OptionGroup var bytes: ByteOptions
 
     @Option(
+        name: [.customShort("w"), .long],
+        help: "Close a connection when nothing is received or sent on it for this many seconds.")
+    var timeout: Double?
+
+    @Option(
         name: .customLong("exec"), parsing: .remaining,
         help: ArgumentHelp("Run PROGRAM ARGS... for each connection (no shell); must come last.", valueName: "program"))
     var execute: [String] = []
@@ -55,16 +64,21 @@ struct ListenCommand: AsyncParsableCommand {
     func validate() throws {
         if transport.udp && !execute.isEmpty { throw ValidationError("--exec is for streams; with --udp there is no connection") }
         if transport.udp && keepListening { throw ValidationError("-k is for streams; with --udp there is no connection") }
-        if (bytes.hex || bytes.crlf) && (transport.udp || !execute.isEmpty) {
-            throw ValidationError("--hex and --crlf are for a connection wired to stdin and stdout, not --udp or --exec")
+        if bytes.crlf && (transport.udp || !execute.isEmpty) {
+            throw ValidationError("--crlf is for a connection wired to stdin and stdout, not --udp or --exec")
         }
+        if bytes.hex && !execute.isEmpty { throw ValidationError("--hex is for stdin and stdout, not --exec") }
+        if timeout != nil && (transport.udp || !execute.isEmpty) {
+            throw ValidationError("-w is for a connection wired to stdin and stdout, not --udp or --exec")
+        }
+        if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be positive") }
     }
 
     func run() async throws {
         // A stdout or a connection that goes away is an error to report, not a signal to die of.
         signal(SIGPIPE, SIG_IGN)
         if transport.udp {
-            try await DatagramListener(address: address).run()
+            try await DatagramListener(address: address, hex: bytes.hex).run()
             return
         }
         if case .unix(let path) = SocketAddress(address) { try UnixSocketFile.prepare(path, type: .stream) }
@@ -98,7 +112,11 @@ struct ListenCommand: AsyncParsableCommand {
                 connection.close()
             }
             do {
-                try await Self.copyToStandardOutput(from: connection, trace: trace)
+                try await copyToStandardOutput(from: connection, trace: trace)
+            } catch let error as SocketError where error.kind == .timedOut {
+                let failure = CommandFailure("\(peer): nothing sent or received for \(timeout ?? 0) s, closing")
+                guard keepListening else { throw failure }
+                Sock.report(failure)
             } catch let error as SocketError where keepListening {
                 writeStandardError("sock: \(peer): \(error)\n")
             }
@@ -135,10 +153,23 @@ struct ListenCommand: AsyncParsableCommand {
 
     /// Copies what arrives on `connection` to stdout until the peer ends its side,
     /// showing it to `trace`.
-    static func copyToStandardOutput(from connection: Socket, trace: ConnectionTrace) async throws {
+    ///
+    /// - Throws: ``SocketError`` `timedOut` when `-w` seconds pass with nothing received
+    ///   or sent (what stdin sends is seen in `trace`).
+    private func copyToStandardOutput(from connection: Socket, trace: ConnectionTrace) async throws {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 1)
         defer { buffer.deallocate() }
-        while case let count = try await connection.read(into: buffer), count > 0 {
+        let idleLimit = timeout.map { Duration.milliseconds(Int64($0 * 1000)) }
+        while true {
+            let count: Int
+            do {
+                count = try await connection.read(into: buffer, deadline: idleLimit.map { trace.lastActivity + $0 })
+            } catch let error as SocketError where error.kind == .timedOut {
+                // Bytes sent meanwhile moved the deadline on.
+                guard let idleLimit, trace.lastActivity + idleLimit <= .now else { continue }
+                throw error
+            }
+            guard count > 0 else { return }
             let bytes = UnsafeRawBufferPointer(rebasing: buffer[..<count])
             trace.received(bytes)
             try writeStandardOutput(bytes)

@@ -20,6 +20,8 @@ struct PutCommand: ParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
+    @OptionGroup var dump: HexFlag
+
     @OptionGroup(title: "TLS options") var tls: TLSClientOptions
 
     @Argument(help: "The local file to send.")
@@ -38,7 +40,8 @@ struct PutCommand: ParsableCommand {
         let size = try local.regularFileSize()
         let digest = try Self.digest(of: local, size: size)
 
-        let client = try JSONHeaderClient(connectingTo: server.address, speaking: "files", options: connection, tls: tls)
+        let client = try JSONHeaderClient(
+            connectingTo: server.address, speaking: "files", options: connection, hex: dump, tls: tls)
         try client.send(header: FilesRequest(op: "put", name: name, size: size, sha256: digest))
         var progress = ProgressBar(label: name, total: size, quiet: progressFlag.quiet, verbose: connection.verbose)
         var stored = false

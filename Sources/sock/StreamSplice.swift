@@ -5,7 +5,8 @@ import Synchronization
 /// sends the other receives, through one bounded buffer per direction (a slow reader
 /// holds the writer back; nothing piles up), and the end of one's stream becomes a
 /// half-close (`shutdown(.write)`) towards the other. TCP to TCP the buffer is a kernel
-/// pipe and the bytes never enter this process (`splice(2)`, ``SplicePipe``).
+/// pipe and the bytes never enter this process (`splice(2)`, ``SplicePipe``), unless
+/// they are to be shown (`--hex`).
 final class StreamSplice: Sendable {
     /// The bytes copied each way.
     struct Counts: Sendable, Equatable {
@@ -22,13 +23,18 @@ final class StreamSplice: Sendable {
     let client: Connection
     /// The connection made to the target.
     let target: Socket
+    /// Where the bytes are shown as they pass, client to target as sent, target to
+    /// client as received; nil: not shown.
+    let trace: ConnectionTrace?
     private let clientToTarget = Atomic<Int>(0)
     private let targetToClient = Atomic<Int>(0)
 
-    /// Splices `client` and `target`; nothing happens until ``run()``.
-    init(client: Connection, target: Socket) {
+    /// Splices `client` and `target`, showing the bytes to `trace` if given; nothing
+    /// happens until ``run()``.
+    init(client: Connection, target: Socket, trace: ConnectionTrace? = nil) {
         self.client = client
         self.target = target
+        self.trace = trace
     }
 
     /// The bytes copied each way so far.
@@ -36,10 +42,11 @@ final class StreamSplice: Sendable {
         Counts(clientToTarget: clientToTarget.load(ordering: .relaxed), targetToClient: targetToClient.load(ordering: .relaxed))
     }
 
-    /// Whether both connections are TCP, which ``run()`` moves with `splice(2)`
-    /// (``SplicePipe``); other streams go through a buffer in this process.
+    /// Whether both connections are TCP and the bytes are not shown, which ``run()``
+    /// moves with `splice(2)` (``SplicePipe``); other streams go through a buffer in
+    /// this process.
     var usesKernelSplice: Bool {
-        client.socket.family != .unix && target.family != .unix
+        client.socket.family != .unix && target.family != .unix && trace == nil
     }
 
     /// Copies both ways until both streams have ended.
@@ -68,7 +75,9 @@ final class StreamSplice: Sendable {
                     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.bufferSize, alignment: 1)
                     defer { buffer.deallocate() }
                     while case let count = try await self.client.read(into: buffer), count > 0 {
-                        try await self.target.write(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+                        let bytes = UnsafeRawBufferPointer(rebasing: buffer[..<count])
+                        self.trace?.sent(bytes)
+                        try await self.target.write(bytes)
                         self.clientToTarget.add(count, ordering: .relaxed)
                     }
                     try? self.target.shutdown(.write)
@@ -77,7 +86,9 @@ final class StreamSplice: Sendable {
                     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.bufferSize, alignment: 1)
                     defer { buffer.deallocate() }
                     while case let count = try await self.target.read(into: buffer), count > 0 {
-                        try await self.client.write(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+                        let bytes = UnsafeRawBufferPointer(rebasing: buffer[..<count])
+                        self.trace?.received(bytes)
+                        try await self.client.write(bytes)
                         self.targetToClient.add(count, ordering: .relaxed)
                     }
                     try? self.client.socket.shutdown(.write)

@@ -185,5 +185,56 @@ extension E2ESuite {
             #expect(report["errors"] as? Int == 3)
             #expect(report["messages_per_s"] as? Double == 0)
         }
+
+        @Test func benchSource_BindsEveryLoadConnection_AndVerboseSaysWhereTheLoadGoes() throws {
+            let server = try E2EServer.serve("echo")
+            defer { server.stop() }
+
+            let result = try E2ERun.sock([
+                "bench", server.address, "--connections", "2", "--source", "127.0.0.2", "-v", "--duration", "0.3",
+                "--warmup", "0",
+            ])
+            #expect(result.status == 0, "stderr: \(result.standardError)")
+            #expect(result.errorLines == ["sock: bench target=\(server.address) source=127.0.0.2:0"])
+            // The server saw both load connections come from the source address.
+            #expect(server.standardError.wait(forText: "peer=127.0.0.2:", count: 2), "\(server.standardError.text)")
+            #expect(!server.standardError.text.contains("peer=127.0.0.1:"), "\(server.standardError.text)")
+        }
+
+        @Test func benchTimeout_LimitsEveryConnect_WhenTheHandshakeGetsNoAnswer() throws {
+            let unanswered = try E2EUnansweredPort()
+            defer { unanswered.close() }
+            let address = unanswered.address
+
+            let started = ContinuousClock.now
+            let result = try E2ERun.sock([
+                "bench", "\(address)", "--connections", "2", "-w", "0.3", "--duration", "10", "--warmup", "0",
+            ])
+            // Without -w each connect would wait for the end of the 10 s measured time.
+            #expect(ContinuousClock.now - started < .seconds(8))
+            #expect(result.status == 1)
+            #expect(result.standardError == "sock: bench: connect \(address): timed out (2 times)\n")
+        }
+
+        @Test func benchFamily_KeepsToIPv4OrIPv6_AndToTheFamilyOfTheSource() throws {
+            let server = try E2EServer.serve("echo", ["--quiet"], listen: "[::1]:0")
+            defer { server.stop() }
+
+            let six = try E2ERun.sock(["bench", server.address, "-6", "--duration", "0.2", "--warmup", "0"])
+            #expect(six.status == 0, "stderr: \(six.standardError)")
+            let four = try E2ERun.sock(["bench", server.address, "-4", "--duration", "0.2", "--warmup", "0"])
+            #expect(four.status == 1)
+            #expect(four.errorLines == ["sock: getaddrinfo: \(server.address): not an inet address"])
+            let source = try E2ERun.sock(["bench", server.address, "--source", "127.0.0.1", "--duration", "0.2"])
+            #expect(source.status == 1)
+            #expect(source.errorLines == ["sock: bench: \(server.address): no addresses"])
+        }
+
+        @Test func benchServiceName_IsTakenAsThePort() throws {
+            try #require(FileManager.default.fileExists(atPath: "/etc/services"), "/etc/services is needed for service names")
+            // Port 7 (echo): refused on a test machine; either way the load went to port 7.
+            let result = try E2ERun.sock(["bench", "127.0.0.1:echo", "-v", "-w", "1", "--duration", "0.2", "--warmup", "0"])
+            #expect(result.errorLines.first == "sock: bench target=127.0.0.1:7 source=any", "\(result.standardError)")
+        }
     }
 }

@@ -142,5 +142,46 @@ extension E2ESuite {
             client.standardError.waitForEnd()
             #expect(client.standardError.text == "sock: \(address): nothing sent or received for 0.3 s\n")
         }
+
+        @Test func chatHexAndCRLF_DumpBothDirections_SendCRLF_AndShowLinesWithoutCR() throws {
+            let listener = try Socket.listen(on: "127.0.0.1:0")
+            defer { listener.close() }
+            listener.timeout = E2E.timeout
+            let address = try "\(listener.localAddress())"
+            let client = try ChildProcess(Products.sock, ["chat", address, "--hex", "--crlf", "-v"], input: E2E.bytes("hi\n"))
+            defer { client.stop(SIGKILL) }
+            let (connection, _) = try listener.accept()
+            connection.timeout = E2E.timeout
+            // All the client sends (its input ended: it half-closes), then the answer.
+            var received: [UInt8] = []
+            while case let chunk = try connection.recv(4096), !chunk.isEmpty { received += chunk }
+            try connection.sendAll(E2E.bytes("* welcome\r\n"))
+            connection.close()
+
+            #expect(received == E2E.bytes("hi\r\n"))
+            #expect(client.waitForExit() == 0, "stderr: \(client.standardError.text)")
+            client.standardError.waitForEnd()
+            #expect(client.standardOutput.text == "* welcome\n")
+            let lines = client.standardError.lines
+            #expect(lines.count == 4, "\(lines)")
+            #expect(
+                Array(lines.dropFirst().prefix(2)) == [
+                    "> 00000000  68 69 0d 0a                                       |hi..|",
+                    "< 00000000  2a 20 77 65 6c 63 6f 6d  65 0d 0a                 |* welcome..|",
+                ], "\(lines)")
+            #expect(lines.last?.hasPrefix("sock: closing sent=4 received=11 state=") == true, "\(lines)")
+        }
+
+        @Test func chatCRLF_KeepsToOneCRLFPerLine_WithTheRealServer() throws {
+            let server = try E2EServer.serve("chat", ["--quiet"])
+            defer { server.stop() }
+            let watcher = try server.connect()
+            #expect(try watcher.receiveText() == "* guest-1 joined")
+
+            let result = try E2ERun.sock(["chat", server.address, "--name", "ann", "--crlf"], input: "hello\n/quit\n")
+            #expect(result.status == 0, "stderr: \(result.standardError)")
+            #expect(try watcher.receiveText() == "* ann joined")
+            #expect(try watcher.receiveText() == "ann: hello")
+        }
     }
 }

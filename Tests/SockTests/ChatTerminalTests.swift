@@ -69,6 +69,31 @@ extension E2ESuite {
             #expect(end?.last == "exit=0 restored", "screen: \(end ?? [])")
         }
 
+        @Test func chatHex_ShowsTheDumpAboveTheHalfTypedLine_OnATerminal() throws {
+            let server = try E2EServer.serve("chat", ["--quiet"])
+            defer { server.stop() }
+            let watcher = try server.connect()
+            #expect(try watcher.receiveText() == "* guest-1 joined")
+            let session = try Self.chat(server.address, ["--name", "ann", "--hex"])
+            defer { session.kill() }
+            #expect(try session.waitForScreen { $0.last == ">" && $0.contains("* ann joined") } != nil)
+
+            try session.type("half typed")
+            #expect(try session.waitForScreen { $0.last == "> half typed" } != nil)
+            try watcher.send("hey")
+            // The dump of "guest-1: hey\n" and the line itself, both above the line being typed.
+            let dump = "67 75 65 73 74 2d 31 3a  20 68 65 79 0a           |guest-1: hey.|"
+            let screen = try session.waitForScreen { lines in
+                lines.contains("guest-1: hey") && lines.contains { $0.hasPrefix("< ") && $0.hasSuffix(dump) }
+            }
+            #expect(screen?.last == "> half typed", "screen: \(screen ?? [])")
+            #expect(screen?.filter { $0.contains("half typed") }.count == 1, "screen: \(screen ?? [])")
+
+            try session.press("C-c")
+            let end = try session.waitForScreen { $0.last?.hasPrefix("exit=") == true }
+            #expect(end?.last == "exit=0 restored", "screen: \(end ?? [])")
+        }
+
         @Test func chat_ShowsErrorsInADifferentStyleFromNotices_OnATerminal() throws {
             let server = try E2EServer.serve("chat", ["--quiet"])
             defer { server.stop() }

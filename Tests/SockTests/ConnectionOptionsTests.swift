@@ -123,7 +123,9 @@ extension E2ESuite {
             #expect(lines.count == 2, "\(lines)")
             #expect(lines.first?.hasPrefix("sock: connected peer=\(server.address) local=127.0.0.1:") == true, "\(lines)")
             let closing = try #require(lines.last)
-            #expect(closing.wholeMatch(of: /sock: closing state=[A-Z0-9-]+ rtt=\d+\.\d{3}ms .*/) != nil, "\(closing)")
+            #expect(
+                closing.wholeMatch(of: /sock: closing sent=\d+ received=\d+ state=[A-Z0-9-]+ rtt=\d+\.\d{3}ms .*/) != nil,
+                "\(closing)")
         }
 
         @Test(arguments: [["ls"], ["get", "name", "--quiet"], ["put", "FILE", "--quiet"]])
@@ -140,6 +142,58 @@ extension E2ESuite {
             #expect(result.status == 1)
             #expect(result.errorLines.count == 1, "\(result.standardError)")
             #expect(result.standardError.contains("timed out"), "\(result.standardError)")
+        }
+
+        /// The bytes a `--hex` dump shows for the direction `marker` (`>` or `<`), in order.
+        private static func dumped(_ lines: [String], _ marker: Character) -> [UInt8] {
+            lines.filter { $0.first == marker && $0.dropFirst().first == " " }.flatMap { line in
+                // `> 00000000  68 65 …  |he…|`: the hex columns are the 49 characters after the offset.
+                line.dropFirst(12).prefix(49).split(separator: " ").compactMap { UInt8($0, radix: 16) }
+            }
+        }
+
+        @Test func hex_DumpsBothDirections_ForTheFilesClientsGetAndPut() throws {
+            let temporary = try TemporaryDirectory("sock-options")
+            defer { temporary.remove() }
+            try Data("hello from the file".utf8).write(to: URL(fileURLWithPath: "\(temporary.path)/a.txt"))
+            let server = try E2EServer.serve("files", ["--root", temporary.path, "--quiet"])
+            defer { server.stop() }
+
+            let result = try E2ERun.sock(["get", server.address, "a.txt", "-o", "-", "--hex", "--quiet"])
+            #expect(result.status == 0, "stderr: \(result.standardError)")
+            #expect(result.outputText == "hello from the file")
+            let sent = Self.dumped(result.errorLines, ">")
+            let received = Self.dumped(result.errorLines, "<")
+            #expect(sent.count + received.count > 0, "\(result.standardError)")
+            // The request: a 4-byte length, then that many bytes of JSON naming the file.
+            let requestLength = sent.prefix(4).reduce(0) { $0 << 8 | Int($1) }
+            #expect(sent.count == 4 + requestLength, "\(result.standardError)")
+            #expect(String(decoding: sent.dropFirst(4), as: UTF8.self).contains("\"a.txt\""), "\(result.standardError)")
+            // The response: its header, then the file's bytes, nothing else.
+            let responseLength = received.prefix(4).reduce(0) { $0 << 8 | Int($1) }
+            #expect(Array(received.dropFirst(4 + responseLength)) == E2E.bytes("hello from the file"))
+
+            let put = try E2ERun.sock(["put", server.address, "\(temporary.path)/a.txt", "--as", "b.txt", "--hex", "--quiet"])
+            #expect(put.status == 0, "stderr: \(put.standardError)")
+            // The put request: its header, then the file's bytes.
+            let putSent = Self.dumped(put.errorLines, ">")
+            let putHeaderLength = putSent.prefix(4).reduce(0) { $0 << 8 | Int($1) }
+            #expect(Array(putSent.dropFirst(4 + putHeaderLength)) == E2E.bytes("hello from the file"))
+            #expect(!Self.dumped(put.errorLines, "<").isEmpty, "\(put.standardError)")
+        }
+
+        @Test func hex_DumpsBothDirections_ForTheExecClient() throws {
+            let server = try E2EServer.serve("exec", ["--allow", "printf", "--quiet"])
+            defer { server.stop() }
+
+            let result = try E2ERun.sock(["exec", server.address, "--hex", "--", "printf", "out-bytes"])
+            #expect(result.status == 0, "stderr: \(result.standardError)")
+            #expect(result.outputText == "out-bytes")
+            #expect(result.errorLines.allSatisfy { $0.hasPrefix("> ") || $0.hasPrefix("< ") }, "\(result.standardError)")
+            let sent = String(decoding: Self.dumped(result.errorLines, ">"), as: UTF8.self)
+            let received = String(decoding: Self.dumped(result.errorLines, "<"), as: UTF8.self)
+            #expect(sent.contains("\"printf\""), "\(result.standardError)")
+            #expect(received.contains("out-bytes"), "\(result.standardError)")
         }
 
         @Test func family_KeepsToIPv4OrIPv6() throws {

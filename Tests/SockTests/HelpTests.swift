@@ -65,23 +65,32 @@ extension E2ESuite {
                     "<address>", "--udp", "--framing", "--wait", "--hex", "--crlf",
                 ] + Self.connectionOptions + Self.tlsClientOptions
             ),
-            ("chat", ["<address>", "--name"] + Self.connectionOptions + Self.tlsClientOptions),
-            ("exec", ["<address>", "<command>", "--token-file"] + Self.connectionOptions + Self.tlsClientOptions),
-            ("put", ["<address>", "<file>", "--as", "--quiet"] + Self.connectionOptions + Self.tlsClientOptions),
-            ("get", ["<address>", "<name>", "-o", "--quiet"] + Self.connectionOptions + Self.tlsClientOptions),
-            ("ls", ["<address>", "-h", "--human-readable", "--json"] + Self.connectionOptions + Self.tlsClientOptions),
+            ("chat", ["<address>", "--name", "--hex", "--crlf"] + Self.connectionOptions + Self.tlsClientOptions),
+            ("exec", ["<address>", "<command>", "--token-file", "--hex"] + Self.connectionOptions + Self.tlsClientOptions),
+            ("put", ["<address>", "<file>", "--as", "--quiet", "--hex"] + Self.connectionOptions + Self.tlsClientOptions),
+            ("get", ["<address>", "<name>", "-o", "--quiet", "--hex"] + Self.connectionOptions + Self.tlsClientOptions),
+            ("ls", ["<address>", "-h", "--human-readable", "--json", "--hex"] + Self.connectionOptions + Self.tlsClientOptions),
             (
                 "bench",
                 [
                     "<address>", "--connections", "--size", "--pipeline", "--mode", "--duration", "--warmup", "--udp",
                     "--threads",
                     "--json",
-                ] + tlsClientOptions
+                ] + Self.connectionOptions + Self.tlsClientOptions
             ),
             ("resolve", ["<host>", "<port>"]),
             ("probe", ["<host>", "<ports>", "-w", "--timeout"]),
-            ("listen", ["<address>", "-k", "--keep-listening", "--udp", "-v", "--verbose", "--hex", "--crlf", "--exec"]),
-            ("relay", ["<listen>", "<target>", "--udp", "--connect-timeout", "--quiet", "--threads"]),
+            (
+                "listen",
+                [
+                    "<address>", "-k", "--keep-listening", "--udp", "-v", "--verbose", "--hex", "--crlf", "-w", "--timeout",
+                    "--exec",
+                ]
+            ),
+            (
+                "relay",
+                ["<listen>", "<target>", "--udp", "--connect-timeout", "--quiet", "-v", "--verbose", "--hex", "--threads"]
+            ),
         ])
         func help_ListsEveryOptionAndArgument_ForEachSubcommand(_ subcommand: String, _ names: [String]) throws {
             let screen = try Self.help([subcommand])

@@ -223,5 +223,77 @@ extension E2ESuite {
 
             #expect(listener.child.standardOutput.text == "first datagram\nsecond\n")
         }
+
+        @Test func listenTimeout_ClosesAnIdleConnection_AndExitsOne() throws {
+            let listener = try E2EListener(["listen", "127.0.0.1:0", "-w", "0.3"], keepingStandardInputOpen: true)
+            defer { listener.stop(SIGKILL) }
+            let started = ContinuousClock.now
+            let client = try E2EClient(listener.address, framing: .raw)
+            let local = try client.socket.localAddress()
+
+            #expect(client.isClosedByServer())
+            #expect(ContinuousClock.now - started >= .milliseconds(300))
+            #expect(listener.child.waitForExit() == 1)
+            listener.child.standardError.waitForEnd()
+            #expect(listener.child.standardError.lines.last == "sock: \(local): nothing sent or received for 0.3 s, closing")
+        }
+
+        @Test func listenTimeoutKeep_ClosesTheIdleConnection_AndAcceptsTheNext() throws {
+            let listener = try E2EListener(["listen", "127.0.0.1:0", "-k", "-w", "0.3"], keepingStandardInputOpen: true)
+            defer { listener.stop(SIGKILL) }
+            let idle = try E2EClient(listener.address, framing: .raw)
+            let local = try idle.socket.localAddress()
+            #expect(idle.isClosedByServer())
+            #expect(
+                listener.child.standardError.wait(forText: "sock: \(local): nothing sent or received for 0.3 s, closing\n"))
+
+            let next = try E2EClient(listener.address, framing: .raw)
+            try next.sendRaw(E2E.bytes("the next one\n"))
+            #expect(listener.child.standardOutput.wait(forText: "the next one\n"))
+            #expect(!listener.child.hasExited)
+        }
+
+        @Test func listenTimeout_KeepsAConnectionOpen_WhileBytesKeepComing() throws {
+            let listener = try E2EListener(["listen", "127.0.0.1:0", "-w", "2"], keepingStandardInputOpen: true)
+            defer { listener.stop(SIGKILL) }
+            let client = try E2EClient(listener.address, framing: .raw)
+
+            // 3 s in all, a byte every 0.25 s (time passing is what is tested): the connection stays.
+            for letter in "abcdefghijkl" {
+                try client.sendRaw(E2E.bytes("\(letter)"))
+                #expect(listener.child.standardOutput.wait(forText: "\(letter)"))
+                usleep(250_000)
+            }
+            try client.finishSending()
+            #expect(listener.child.waitForExit() == 0, "stderr: \(listener.child.standardError.text)")
+            #expect(listener.child.standardOutput.text == "abcdefghijkl")
+        }
+
+        @Test(arguments: [["--udp"], ["--exec", "cat"]])
+        func listenTimeout_IsAUsageError_WithUDPOrExec(_ options: [String]) throws {
+            let result = try E2ERun.sock(["listen", "127.0.0.1:0", "-w", "1"] + options)
+            #expect(result.status == 64)
+            #expect(
+                result.standardError.contains("-w is for a connection wired to stdin and stdout, not --udp or --exec"),
+                "\(result.standardError)")
+        }
+
+        @Test func listenUDPHex_DumpsEachDatagramBothWaysOnStderr() throws {
+            let listener = try E2EListener(["listen", "127.0.0.1:0", "--udp", "--hex"], keepingStandardInputOpen: true)
+            defer { listener.stop(SIGKILL) }
+            let peer = try E2EDatagramClient(listener.address)
+
+            try peer.send("ping")
+            #expect(listener.child.standardOutput.wait(forText: "ping\n"))
+            try listener.child.writeInput(E2E.bytes("pong\n"))
+            #expect(try peer.receiveText() == "pong")
+            #expect(listener.child.standardError.wait(forText: "|pong|\n"))
+            #expect(
+                listener.child.standardError.lines.dropFirst() == [
+                    "< 00000000  70 69 6e 67                                       |ping|",
+                    "> 00000000  70 6f 6e 67                                       |pong|",
+                ], "\(listener.child.standardError.text)")
+            #expect(listener.child.standardOutput.text == "ping\n")
+        }
     }
 }

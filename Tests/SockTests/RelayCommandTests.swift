@@ -157,5 +157,62 @@ extension E2ESuite {
             try client.send("through the relay")
             #expect(try client.receiveText() == "THROUGH THE RELAY")
         }
+
+        @Test func relayVerbose_LogsTheTargetConnected_AndBothSidesTCPInfoAtTheClose() throws {
+            let server = try E2EServer.serve("echo")
+            defer { server.stop() }
+            let relay = try Self.relay(to: server.address, ["-v"])
+            defer { relay.stop() }
+
+            let client = try E2EClient(relay.address, framing: .raw)
+            let local = try client.socket.localAddress()
+            try client.sendRaw(E2E.bytes("hi"))
+            #expect(try client.receiveRaw(count: 2) == E2E.bytes("hi"))
+            try client.finishSending()
+            #expect(try client.receiveRawUntilClosed().isEmpty)
+
+            let opened = try relay.child.standardError.line { $0.contains("relay opened") }
+            #expect(opened.contains(" peer=\(local) "), "\(opened)")
+            #expect(opened.contains(" target=\(server.address)"), "\(opened)")
+            #expect(opened.contains(" target_address=\(server.address)"), "\(opened)")
+            #expect(opened.contains(/\ local=127\.0\.0\.1:\d+/), "\(opened)")
+            #expect(opened.contains(/\ connect_time=\d+\.\d{3}ms/), "\(opened)")
+            let ended = try relay.child.standardError.line { $0.contains("relay ended") }
+            #expect(ended.contains("client_to_target=2 "), "\(ended)")
+            for side in ["client", "target"] {
+                #expect(ended.contains(try Regex(" \(side)_rtt=\\d+\\.\\d{3}ms ")), "\(ended)")
+                #expect(ended.contains(try Regex(" \(side)_retransmits=\\d+ ")), "\(ended)")
+            }
+        }
+
+        @Test func relayHex_DumpsBothDirectionsAfterTheClientsAddress_ThroughNoKernelPipes() throws {
+            let server = try E2EServer.serve("echo")
+            defer { server.stop() }
+            let relay = try Self.relay(to: server.address, ["--hex", "--quiet"])
+            defer { relay.stop() }
+            let idle = Self.pipeCount(relay.child)
+
+            let client = try E2EClient(relay.address, framing: .raw)
+            let local = try client.socket.localAddress()
+            try client.sendRaw(E2E.bytes("hello"))
+            #expect(try client.receiveRaw(count: 5) == E2E.bytes("hello"))
+            // The bytes go through the process to be shown: no splice pipes.
+            #expect(Self.pipeCount(relay.child) == idle)
+            try client.finishSending()
+            #expect(try client.receiveRawUntilClosed().isEmpty)
+
+            #expect(relay.child.standardError.wait(forText: "|hello|\n", count: 2))
+            #expect(
+                relay.child.standardError.lines == [
+                    "\(local) > 00000000  68 65 6c 6c 6f                                    |hello|",
+                    "\(local) < 00000000  68 65 6c 6c 6f                                    |hello|",
+                ], "\(relay.child.standardError.text)")
+        }
+
+        @Test func relay_RefusesVerboseAndHex_WithUDP() throws {
+            let result = try E2ERun.sock(["relay", "127.0.0.1:0", "127.0.0.1:9", "--udp", "--hex"])
+            #expect(result.status == 64)
+            #expect(result.standardError.contains("-v and --hex are for streams, not --udp"), "\(result.standardError)")
+        }
     }
 }

@@ -62,10 +62,8 @@ extension LoadGenerator {
         _ target: SocketAddress, _ configuration: LoadConfiguration, _ outgoing: UnsafeMutableRawBufferPointer,
         _ incoming: UnsafeMutableRawBufferPointer, deadline: ContinuousClock.Instant
     ) async throws -> CycleOutcome {
-        let socket = try Socket(target.family, .stream)
+        let socket = try await connect(to: target, configuration, deadline: deadline)
         defer { socket.close() }
-        try await socket.connect(to: target, deadline: deadline)
-        if target.family != .unix { try socket.setOption(.noDelay, true) }
         guard let context = configuration.tls else {
             return try await echoOnce(over: socket, outgoing, incoming, deadline: deadline)
         }

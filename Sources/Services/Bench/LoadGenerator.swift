@@ -30,6 +30,13 @@ public struct LoadConfiguration: Sendable {
     public var tls: TLSContext?
     /// The name the server's certificate is checked against (and sent as SNI) with ``tls``.
     public var tlsServerName: String?
+    /// Addresses of this family only (`-4`, `-6`); `.unspecified`: the first ``address`` resolves to.
+    public var family: SocketFamily = .unspecified
+    /// The local address every socket is bound to before it connects (`--source`; port 0:
+    /// any); nil: the kernel picks. The target is then the first address of its family.
+    public var source: SocketAddress?
+    /// How long each connect may take (`-w`); nil: until the end of the measured time.
+    public var connectTimeout: Duration?
 
     /// Creates a configuration for `address` with the defaults above.
     public init(address: String) {
@@ -88,12 +95,10 @@ public enum LoadGenerator {
     /// Runs the load and reports what was measured in the measured window.
     ///
     /// - Parameter reactors: Connection *i* runs on reactor *i* modulo their count.
-    /// - Throws: ``SocketError`` if the address does not resolve.
+    /// - Throws: ``SocketError`` if the address does not resolve (to an address of the
+    ///   family asked, or of ``LoadConfiguration/source``'s).
     public static func run(_ configuration: LoadConfiguration, reactors: ReactorGroup = .shared) async throws -> LoadReport {
-        let targets = try Resolver.resolve(configuration.address, type: configuration.udp ? .datagram : .stream)
-        guard let target = targets.first else {
-            throw SocketError(.nameResolution, operation: "bench", detail: "\(configuration.address): no addresses")
-        }
+        let target = try target(of: configuration)
         let clock = ContinuousClock()
         let start = clock.now
         let window = Window(start: start + configuration.warmup, end: start + configuration.warmup + configuration.duration)
@@ -131,6 +136,20 @@ public enum LoadGenerator {
         return tally.report(configuration, measured: measured)
     }
 
+    /// The address the load goes to: the first ``LoadConfiguration/address`` resolves to,
+    /// of the family asked and of the source's.
+    ///
+    /// - Throws: ``SocketError`` if there is no such address.
+    public static func target(of configuration: LoadConfiguration) throws -> SocketAddress {
+        let targets = try Resolver.resolve(
+            configuration.address, type: configuration.udp ? .datagram : .stream, family: configuration.family)
+        let sourceFamily = configuration.source?.family
+        guard let target = targets.first(where: { sourceFamily == nil || $0.family == sourceFamily }) else {
+            throw SocketError(.nameResolution, operation: "bench", detail: "\(configuration.address): no addresses")
+        }
+        return target
+    }
+
     /// Message `sequence` of `connection`: bytes counting up from a base unique to both.
     private static func message(_ connection: Int, _ sequence: UInt64, size: Int) -> [UInt8] {
         [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
@@ -155,17 +174,36 @@ public enum LoadGenerator {
     private static func runStream(
         _ index: Int, _ target: SocketAddress, _ configuration: LoadConfiguration, _ window: Window, _ tally: Tally
     ) async throws {
-        let socket = try Socket(target.family, .stream)
-        defer { socket.close() }
         // Connecting may take until the end of the run: with no warm-up the window starts now.
-        try await socket.connect(to: target, deadline: window.end)
-        if target.family != .unix { try socket.setOption(.noDelay, true) }
+        let socket = try await connect(to: target, configuration, deadline: window.end)
+        defer { socket.close() }
         if let context = configuration.tls {
             let tls = try context.wrap(socket, serverName: configuration.tlsServerName)
             try await tls.handshake(deadline: window.end)
             try await exchange(index, over: tls, configuration, window, tally)
         } else {
             try await exchange(index, over: socket, configuration, window, tally)
+        }
+    }
+
+    /// A stream socket connected to `target` (bound to the configured source first), no-delay
+    /// set on TCP; the connect ends at `deadline` or after the connect timeout, whichever
+    /// comes first.
+    ///
+    /// - Throws: ``SocketError`` (`timedOut` when the connect took too long).
+    static func connect(
+        to target: SocketAddress, _ configuration: LoadConfiguration, deadline: ContinuousClock.Instant
+    ) async throws -> Socket {
+        let socket = try Socket(target.family, .stream)
+        do {
+            if let source = configuration.source { try socket.bind(to: source) }
+            let limit = configuration.connectTimeout.map { min(deadline, .now + $0) } ?? deadline
+            try await socket.connect(to: target, deadline: limit)
+            if target.family != .unix { try socket.setOption(.noDelay, true) }
+            return socket
+        } catch {
+            socket.close()
+            throw error
         }
     }
 
@@ -270,6 +308,7 @@ public enum LoadGenerator {
     ) async throws {
         let socket = try Socket(target.family, .datagram)
         defer { socket.close() }
+        if let source = configuration.source { try socket.bind(to: source) }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(configuration.size, 1) + 1, alignment: 16)
         defer { buffer.deallocate() }
         var sequence: UInt64 = 0
