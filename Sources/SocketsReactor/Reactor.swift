@@ -149,7 +149,8 @@ public final class Reactor: TaskExecutor, Sendable {
     /// Installs the runtime hook of ``adopting(_:)``, once per process.
     private static let installAdoptionHook: Void = csockets_install_adoption_hook { reactor, job in
         guard let reactor, let job else { return }
-        Unmanaged<Reactor>.fromOpaque(reactor).takeUnretainedValue().adopt(job)
+        // The reactor is alive: its loop (or `adopting`'s caller) holds it. No retain.
+        Unmanaged<Reactor>.fromOpaque(reactor)._withUnsafeGuaranteedRef { $0.adopt(job) }
     }
 
     /// Queues a job that ``adopting(_:)`` caught: without a lock from the loop thread; from

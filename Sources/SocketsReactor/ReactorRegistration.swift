@@ -194,7 +194,7 @@ public final class ReactorRegistration: Sendable {
         let outcome: Outcome = state.withLock { state in
             if state.closed { return .closed }
             if self.sequence(direction) != sequence { return .ready }
-            if Task.isCancelled || (isOwned && state.ownerCancelled) { return .cancelled }
+            if csockets_current_task_is_cancelled() || (isOwned && state.ownerCancelled) { return .cancelled }
             if let deadline, deadline <= .now { return .expired }
             let waiter = Waiter(
                 id: id, continuation: continuation, deadline: timer, operation: operation, isOwned: isOwned)

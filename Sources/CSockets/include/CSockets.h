@@ -84,4 +84,14 @@ void *swift_task_getCurrent(void) __attribute__((swiftcall));
 /// `withUnsafeCurrentTask` gives, without its generic call (about 240 instructions).
 static inline void *csockets_current_task(void) { return swift_task_getCurrent(); }
 
+/// The Concurrency runtime's `swift_task_isCancelled` (Swift calling convention).
+_Bool swift_task_isCancelled(void *task) __attribute__((swiftcall));
+
+/// Whether the running task is cancelled (false outside a task): Swift's
+/// `Task.isCancelled` without its retain and release of the task.
+static inline _Bool csockets_current_task_is_cancelled(void) {
+    void *task = swift_task_getCurrent();
+    return task != 0 && swift_task_isCancelled(task);
+}
+
 #endif
