@@ -31,7 +31,17 @@ public final class ReactorRegistration: Sendable {
         /// Whether the owner's cancellation reaches it through ``cancelOwnerWaits()``
         /// rather than a cancellation handler of its own.
         let isOwned: Bool
+        /// For an owner's read: what the reactor runs for each input event instead of
+        /// resuming it (``waitRunningInline(after:_:)``).
+        let inline: InlineReader?
     }
+
+    /// The synchronous part of an owner's read loop, run by the reactor on its thread for
+    /// each input event while the owner stays parked — ``Socket``'s `echo` receives and
+    /// sends there, as a SwiftNIO handler would, with no task switch per message. Returns
+    /// true when the owner must be resumed (the stream ended, an error, a send that must
+    /// wait), false when it drained the input and the owner may stay parked.
+    package typealias InlineReader = @Sendable () -> Bool
 
     private struct State: Sendable {
         var readers = WaiterList()
@@ -104,6 +114,21 @@ public final class ReactorRegistration: Sendable {
             }
         } else {
             try await waitWithCancellationHandler(for: direction, after: sequence, deadline: deadline, operation: operation)
+        }
+    }
+
+    /// Parks the owner (the calling task must be it) until `inline`, which the reactor runs
+    /// on its thread for every input event after `sequence`, returns true; or at once, when
+    /// an event came after `sequence` (the caller then reads itself).
+    ///
+    /// - Throws: `SocketError.closed` if the socket is closed while waiting,
+    ///   `CancellationError` if the owner's waits are cancelled (``cancelOwnerWaits()``).
+    package func waitRunningInline(after sequence: UInt64, _ inline: @escaping InlineReader) async throws {
+        try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
+            let id = nextWaiterID.add(1, ordering: .relaxed).newValue
+            park(
+                continuation, id: id, for: .read, after: sequence, deadline: nil, operation: "read", isOwned: true,
+                inline: inline)
         }
     }
 
@@ -187,7 +212,8 @@ public final class ReactorRegistration: Sendable {
     @inline(never)
     private func park(
         _ continuation: UnsafeContinuation<Void, any Error>, id: UInt64, for direction: Direction,
-        after sequence: UInt64, deadline: ContinuousClock.Instant?, operation: String, isOwned: Bool
+        after sequence: UInt64, deadline: ContinuousClock.Instant?, operation: String, isOwned: Bool,
+        inline: InlineReader? = nil
     ) {
         let timer = deadline.map { ReactorDeadline(at: $0, registration: self, waiterID: id, direction: direction) }
         enum Outcome { case parked, ready, closed, cancelled, expired }
@@ -197,7 +223,8 @@ public final class ReactorRegistration: Sendable {
             if csockets_current_task_is_cancelled() || (isOwned && state.ownerCancelled) { return .cancelled }
             if let deadline, deadline <= .now { return .expired }
             let waiter = Waiter(
-                id: id, continuation: continuation, deadline: timer, operation: operation, isOwned: isOwned)
+                id: id, continuation: continuation, deadline: timer, operation: operation, isOwned: isOwned,
+                inline: inline)
             switch direction {
             case .read: state.readers.append(waiter)
             case .write: state.writers.append(waiter)
@@ -225,8 +252,29 @@ public final class ReactorRegistration: Sendable {
         let (readers, writers) = state.withLock { state in
             (readable ? state.readers.takeAll() : WaiterList(), writable ? state.writers.takeAll() : WaiterList())
         }
-        readers.forEach(resume)
+        var input = readers
+        while let waiter = input.popFirst() { resumeReader(waiter) }
         writers.forEach(resume)
+    }
+
+    /// Resumes a waiter for an input event, on the reactor's loop thread — unless it reads
+    /// inline and its reader drained the input: then it is parked again.
+    private func resumeReader(_ waiter: consuming Waiter) {
+        guard let inline = waiter.inline, !inline() else { return resume(waiter) }
+        // Only this thread bumps the read sequence: an event after the reader's last
+        // receive is handled after this, and finds the waiter parked.
+        var unparked: Waiter? = waiter
+        let (closed, cancelled) = state.withLock { state in
+            if state.closed || state.ownerCancelled { return (state.closed, state.ownerCancelled) }
+            state.readers.append(unparked.take()!)
+            return (false, false)
+        }
+        guard let waiter = unparked else { return }
+        if closed {
+            waiter.continuation.resume(throwing: SocketError(.closed, operation: waiter.operation))
+        } else if cancelled {
+            waiter.continuation.resume(throwing: CancellationError())
+        }
     }
 
     /// Resumes a waiter for an event, on the reactor's loop thread: the owner's task, if it
@@ -283,7 +331,7 @@ package struct WaiterList: Sendable {
     private var first: ReactorRegistration.Waiter?
     private var rest: [ReactorRegistration.Waiter] = []
 
-    package mutating func append(_ waiter: ReactorRegistration.Waiter) {
+    package mutating func append(_ waiter: consuming ReactorRegistration.Waiter) {
         if first == nil { first = waiter } else { rest.append(waiter) }
     }
 
@@ -294,6 +342,13 @@ package struct WaiterList: Sendable {
         }
         guard let index = rest.firstIndex(where: { $0.id == id }) else { return nil }
         return rest.remove(at: index)
+    }
+
+    /// Removes and returns the first waiter, moved out.
+    package mutating func popFirst() -> ReactorRegistration.Waiter? {
+        guard let waiter = first.take() else { return nil }
+        if !rest.isEmpty { first = rest.removeFirst() }
+        return waiter
     }
 
     /// Returns the list and leaves this one empty.
