@@ -14,7 +14,7 @@ import SystemPackage
 /// events, bumps each socket's readiness and resumes the tasks parked on it, fires
 /// deadlines, and runs the jobs of tasks that prefer it as their executor
 /// (`Task(executorPreference: reactor)`) and of the tasks it adopts when it resumes
-/// them (a socket's owner without a preference, see ``adopting(_:)``). Connection tasks
+/// them (a socket's owner without a preference, see `adopting(_:)`). Connection tasks
 /// that run here never change threads: an event, the read, the reply and the next park
 /// all happen on this one thread without a wake-up in between.
 ///
