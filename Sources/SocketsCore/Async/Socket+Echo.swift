@@ -22,26 +22,28 @@ extension Socket {
         try await echo(activity: nil)
     }
 
-    /// ``echo()``, telling `activity` before and after each read.
+    /// ``echo()``, telling `activity` after each read.
+    ///
+    /// Its frame, which every parked connection keeps, holds the `InlineEcho` and a
+    /// small step: what a run found stays in that object.
     package func echo(activity: (any StreamActivity)?) async throws {
         guard descriptor.acquire() else { throw Self.closedError("read") }
         defer { descriptor.release() }
-        let registration = try registerForWaiting()
-        let echo = InlineEcho(socket: self, registration: registration, activity: activity)
+        let echo = InlineEcho(socket: self, registration: try registerForWaiting(), activity: activity)
         while true {
-            switch echo.takeOutcome() ?? echo.run() {
-            case .drained(let sequence):
-                if registration.isOwnedByCurrentTask {
-                    try await registration.waitRunningInline(after: sequence, echo.runOnReactor)
+            switch echo.next() {
+            case .wait(let sequence):
+                if echo.registration.isOwnedByCurrentTask {
+                    try await echo.registration.waitRunningInline(after: sequence, echo.runOnReactor)
                 } else {
-                    try await registration.wait(for: .read, after: sequence, deadline: nil, operation: "read")
+                    try await echo.wait(after: sequence)
                 }
-            case .endOfStream:
+            case .end:
                 return
-            case .pending(let rest):
-                try await writeRemainder(rest)
-            case .failed(let error):
-                throw error
+            case .writePending:
+                try await writeRemainder(echo.takePending())
+            case .fail:
+                throw echo.takeFailure()
             }
         }
     }
@@ -85,10 +87,45 @@ private final class InlineEcho: @unchecked Sendable {
         self.activity = activity
     }
 
-    /// The outcome the reactor left, once.
-    func takeOutcome() -> Outcome? {
+    /// What ``Socket/echo(activity:)`` does next; the bytes or the error stay here.
+    enum Step {
+        case wait(UInt64)
+        case end
+        case writePending
+        case fail
+    }
+
+    /// The outcome the reactor left, or a run of the task's own, as a step.
+    func next() -> Step {
+        if outcome == nil { outcome = run() }
+        switch outcome! {
+        case .drained(let sequence):
+            outcome = nil
+            return .wait(sequence)
+        case .endOfStream: return .end
+        case .pending: return .writePending
+        case .failed: return .fail
+        }
+    }
+
+    /// The bytes of a ``Step/writePending``, once.
+    func takePending() -> [UInt8] {
         defer { outcome = nil }
-        return outcome
+        if case .pending(let rest) = outcome { return rest }
+        return []
+    }
+
+    /// The error of a ``Step/fail``.
+    func takeFailure() -> any Error {
+        if case .failed(let error) = outcome { return error }
+        return SocketError(.closed, operation: "read")
+    }
+
+    /// Parks a task that does not own the socket until the next input event; its own
+    /// frame, so that an owner's parked frame does not hold this wait's.
+    @inline(never)
+    func wait(after sequence: UInt64) async throws {
+        try await registration.wait(for: .read, after: sequence, deadline: nil, operation: "read")
     }
 
     /// ``run()`` on the reactor: true, with the outcome kept, when the task must go on.
