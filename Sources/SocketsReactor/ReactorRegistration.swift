@@ -248,12 +248,15 @@ public final class ReactorRegistration: Sendable {
         if ended { inputEnded.store(true, ordering: .releasing) }
         if readable { readSequence.add(1, ordering: .releasing) }
         if writable { writeSequence.add(1, ordering: .releasing) }
-        // Moved out whole (no per-waiter copy): usually one reader and no writer.
-        let (readers, writers) = state.withLock { state in
-            (readable ? state.readers.takeAll() : WaiterList(), writable ? state.writers.takeAll() : WaiterList())
+        // Swapped out whole under the lock, and nothing returned through it (a returned
+        // list is copied and destroyed through its value witnesses): usually one reader.
+        var readers = WaiterList()
+        var writers = WaiterList()
+        state.withLock { state in
+            if readable { swap(&readers, &state.readers) }
+            if writable { swap(&writers, &state.writers) }
         }
-        var input = readers
-        while let waiter = input.popFirst() { resumeReader(waiter) }
+        while let waiter = readers.popFirst() { resumeReader(waiter) }
         writers.forEach(resume)
     }
 
