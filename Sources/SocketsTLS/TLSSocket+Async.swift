@@ -10,23 +10,33 @@ extension TLSSocket {
     /// The readiness sequences are noted before each call, so an event that lands
     /// between the call and the park is never lost. With `parkIfDrained` (reads) it parks
     /// without calling OpenSSL when the last `recv` drained the socket and nothing has
-    /// happened since (see ``step(_:endOfStream:registration:readSequence:parkIfDrained:_:)``).
+    /// happened since (see ``step(_:endOfStream:registration:readSequence:parkIfDrained:isRead:_:)``).
     private func drive<Value>(
         _ operation: String, deadline: ContinuousClock.Instant?, endOfStream: Value? = nil, parkIfDrained: Bool = false,
-        _ call: (OpaquePointer) -> (Int32, Value)
+        isRead: Bool = false, _ call: (OpaquePointer) -> (Int32, Value)
     ) async throws -> Value {
         guard socket.descriptor.acquire() else { throw Socket.closedError(operation) }
         defer { socket.descriptor.release() }
         var registration = socket.registrationCache.load(ordering: .acquiring)?.takeUnretainedValue()
+        // The call's result once it is done, while the records it wrote wait for room.
+        var unflushed: Value?
         while true {
             let readSequence = registration?.sequence(.read) ?? 0
             let writeSequence = registration?.sequence(.write) ?? 0
             let direction: ReactorRegistration.Direction
-            let outcome = try step(
-                operation, endOfStream: endOfStream, registration: registration, readSequence: readSequence,
-                parkIfDrained: parkIfDrained, call)
+            let outcome: Step<Value>
+            if let value = unflushed {
+                outcome = try flushStep(operation) ? .done(value) : .wantWrite
+            } else {
+                outcome = try step(
+                    operation, endOfStream: endOfStream, registration: registration, readSequence: readSequence,
+                    parkIfDrained: parkIfDrained, isRead: isRead, call)
+            }
             switch outcome {
             case .done(let value): return value
+            case .unflushed(let value):
+                unflushed = value
+                direction = .write
             case .wantRead: direction = .read
             case .wantWrite: direction = .write
             }
@@ -67,9 +77,9 @@ extension TLSSocket {
     /// The corresponding C function is `SSL_read_ex`; Python: `SSLSocket.recv_into`.
     public func read(into buffer: UnsafeMutableRawBufferPointer, deadline: ContinuousClock.Instant? = nil) async throws -> Int {
         guard buffer.count > 0 else { return 0 }
-        return try await drive("tls read", deadline: deadline, endOfStream: 0, parkIfDrained: true) { ssl in
-            var count = 0
-            return (SSL_read_ex(ssl, buffer.baseAddress, buffer.count, &count), count)
+        try throwDeferredReadFailure()
+        return try await drive("tls read", deadline: deadline, endOfStream: 0, parkIfDrained: true, isRead: true) { ssl in
+            readRecords(ssl, buffer)
         }
     }
 
@@ -94,39 +104,44 @@ extension TLSSocket {
         var offset = 0
         while offset < buffer.count {
             let rest = UnsafeRawBufferPointer(rebasing: buffer[offset...])
-            offset += try await drive("tls write", deadline: deadline) { ssl in
-                var count = 0
-                return (SSL_write_ex(ssl, rest.baseAddress, rest.count, &count), count)
-            }
+            offset += try await drive("tls write", deadline: deadline) { ssl in Self.writeRecords(ssl, rest) }
         }
     }
 
     /// Sends every byte of `bytes`; see ``write(_:deadline:)-(UnsafeRawBufferPointer,_)``.
     public func write(_ bytes: some Collection<UInt8>, deadline: ContinuousClock.Instant? = nil) async throws {
         let array = Array(bytes)
-        let sent = try array.withUnsafeBytes { buffer in try writeWithoutWaiting(buffer) }
-        guard sent < array.count else { return }
+        let (sent, flushed) = try array.withUnsafeBytes { buffer in try writeWithoutWaiting(buffer) }
+        guard sent < array.count else {
+            if !flushed { try await flush(deadline: deadline) }
+            return
+        }
         let rest = UnsafeMutableRawBufferPointer.allocate(byteCount: array.count - sent, alignment: 1)
         defer { rest.deallocate() }
         rest.copyBytes(from: array[sent...])
         try await write(UnsafeRawBufferPointer(rest), deadline: deadline)
     }
 
-    /// Sends what the socket takes now; the count sent.
-    private func writeWithoutWaiting(_ buffer: UnsafeRawBufferPointer) throws -> Int {
+    /// Sends the records the socket BIO still holds, suspending while the socket is full.
+    func flush(deadline: ContinuousClock.Instant?) async throws {
+        try await drive("tls write", deadline: deadline) { _ in (1, ()) }
+    }
+
+    /// Encrypts what the socket takes now: the count encrypted, and whether all of its
+    /// records were sent (if not, the socket BIO holds the rest: flush before returning).
+    private func writeWithoutWaiting(_ buffer: UnsafeRawBufferPointer) throws -> (Int, Bool) {
         guard socket.descriptor.acquire() else { throw Socket.closedError("tls write") }
         defer { socket.descriptor.release() }
         var offset = 0
         while offset < buffer.count {
             let rest = UnsafeRawBufferPointer(rebasing: buffer[offset...])
-            let step = try step("tls write") { ssl in
-                var count = 0
-                return (SSL_write_ex(ssl, rest.baseAddress, rest.count, &count), count)
+            switch try step("tls write", { ssl in Self.writeRecords(ssl, rest) }) {
+            case .done(let count): offset += count
+            case .unflushed(let count): return (offset + count, false)
+            case .wantRead, .wantWrite: return (offset, true)
             }
-            guard case .done(let count) = step else { break }
-            offset += count
         }
-        return offset
+        return (offset, true)
     }
 
     /// Sends close_notify: the end of what this side writes. The peer may go on

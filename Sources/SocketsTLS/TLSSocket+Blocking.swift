@@ -10,15 +10,26 @@ extension TLSSocket {
     /// Runs OpenSSL `call` until it completes, waiting with `poll` for the socket as its
     /// ``Socket/timeout`` says (no timeout: without limit; zero: throws `wouldBlock`).
     private func driveBlocking<Value>(
-        _ operation: String, endOfStream: Value? = nil, _ call: (OpaquePointer) -> (Int32, Value)
+        _ operation: String, endOfStream: Value? = nil, isRead: Bool = false, _ call: (OpaquePointer) -> (Int32, Value)
     ) throws -> Value {
         guard socket.descriptor.acquire() else { throw SocketError(.closed, operation: operation, address: peer) }
         defer { socket.descriptor.release() }
         var deadline: ContinuousClock.Instant?
+        // The call's result once it is done, while the records it wrote wait for room.
+        var unflushed: Value?
         while true {
             let events: Int16
-            switch try step(operation, endOfStream: endOfStream, call) {
+            let outcome: Step<Value>
+            if let value = unflushed {
+                outcome = try flushStep(operation) ? .done(value) : .wantWrite
+            } else {
+                outcome = try step(operation, endOfStream: endOfStream, isRead: isRead, call)
+            }
+            switch outcome {
             case .done(let value): return value
+            case .unflushed(let value):
+                unflushed = value
+                events = Int16(POLLOUT)
             case .wantRead: events = Int16(POLLIN)
             case .wantWrite: events = Int16(POLLOUT)
             }
@@ -48,10 +59,8 @@ extension TLSSocket {
     /// The corresponding C function is `SSL_read_ex`; Python: `SSLSocket.recv_into`.
     public func recv(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         guard buffer.count > 0 else { return 0 }
-        return try driveBlocking("tls recv", endOfStream: 0) { ssl in
-            var count = 0
-            return (SSL_read_ex(ssl, buffer.baseAddress, buffer.count, &count), count)
-        }
+        try throwDeferredReadFailure()
+        return try driveBlocking("tls recv", endOfStream: 0, isRead: true) { ssl in readRecords(ssl, buffer) }
     }
 
     /// Receives up to `maximumBytes`, blocking; empty once the peer has sent close_notify.
@@ -73,10 +82,7 @@ extension TLSSocket {
         var offset = 0
         while offset < buffer.count {
             let rest = UnsafeRawBufferPointer(rebasing: buffer[offset...])
-            offset += try driveBlocking("tls send") { ssl in
-                var count = 0
-                return (SSL_write_ex(ssl, rest.baseAddress, rest.count, &count), count)
-            }
+            offset += try driveBlocking("tls send") { ssl in Self.writeRecords(ssl, rest) }
         }
     }
 
@@ -118,13 +124,13 @@ extension TLSSocket {
         guard socket.descriptor.acquire() else { return true }
         defer { socket.descriptor.release() }
         var byte: UInt8 = 0
-        let outcome = try? step("tls peek", endOfStream: 0) { ssl in
+        let outcome = try? step("tls peek", endOfStream: 0, isRead: true) { ssl in
             var count = 0
             return (SSL_peek_ex(ssl, &byte, 1, &count), count)
         }
         switch outcome {
         case .wantRead?, .wantWrite?: return false
-        case .done?, nil: return true
+        case .done?, .unflushed?, nil: return true
         }
     }
 }

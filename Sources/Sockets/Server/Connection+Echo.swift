@@ -7,9 +7,11 @@ extension Connection {
         try await state.socket.echo(activity: state)
     }
 
-    /// ``echo()`` over TLS: decrypted into a buffer, encrypted back from it.
+    /// ``echo()`` over TLS: decrypted into a buffer, encrypted back from it. The buffer
+    /// holds four full records, which one read takes when they have arrived and one
+    /// write sends back with one `send`.
     private func echo(over tls: TLSSocket) async throws {
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 * 1024, alignment: 16)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
         defer { buffer.deallocate() }
         while true {
             state.touch()
