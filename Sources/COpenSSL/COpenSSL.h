@@ -46,6 +46,7 @@ static inline long copenssl_add_extra_chain_certificate(SSL_CTX *context, X509 *
 static inline void copenssl_set_default_options(SSL_CTX *context) {
     SSL_CTX_set_options(context, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
     SSL_CTX_set_read_ahead(context, 1);
+    SSL_CTX_set_default_read_buffer_len(context, 4 * (SSL3_RT_MAX_PLAIN_LENGTH + SSL3_RT_MAX_ENCRYPTED_OVERHEAD));
 }
 
 /// `OPENSSL_free`.

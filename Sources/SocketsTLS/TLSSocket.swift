@@ -135,7 +135,8 @@ public final class TLSSocket: Sendable {
                 csockets_tls_release_idle(UnsafeMutableRawPointer(ssl))
                 return .wantRead
             }
-            ERR_clear_error()
+            // SSL_get_error needs an empty queue; looking is cheaper than clearing all its slots.
+            if ERR_peek_error() != 0 { ERR_clear_error() }
             errno = 0
             let (result, value) = call(ssl)
             let savedErrno = errno
