@@ -2,7 +2,7 @@
 # TLS echo: `sock serve echo --tls-...` against the SwiftNIO + NIOSSL echo server of
 # Benchmarks/ (issue 12), both driven by `sock bench --tls`.
 #
-#   Scripts/tls-bench.sh [--duration 5] [--warmup 1] [--key ec|rsa] [--no-build]
+#   Scripts/tls-bench.sh [--duration 5] [--warmup 1] [--rounds 1] [--key ec|rsa] [--no-build]
 #
 # Builds `sock` statically in release mode (.build-static) and Benchmarks' NIOTLSEchoServer
 # in release mode, makes a self-signed certificate for 127.0.0.1 with the openssl CLI in a
@@ -14,7 +14,8 @@
 #   handshake  16 at a time: connect, full handshake, 64 B echo, close   handshakes/s
 # and the server's CPU time in the measured window (utime+stime of /proc/PID/stat, read
 # `--warmup` seconds after the client starts and again `--duration` seconds later). Prints a
-# table with the ratios ours/NIO, the cipher each server chose, and `openssl speed` for
+# table with the ratios ours/NIO (with --rounds N, every workload runs N times, the two servers
+# in turn, and the table gives the medians and the range of the per-round ratios), the cipher each server chose, and `openssl speed` for
 # AES-GCM on one core (the cipher's ceiling for bulk).
 #
 # Talks only to 127.0.0.1; stops only the servers it started, by PID; removes its
@@ -22,12 +23,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-duration=5 warmup=1 key=ec build=1
+duration=5 warmup=1 rounds=1 key=ec build=1
 while [ $# -gt 0 ]; do
     case "$1" in
         --duration) duration=$2; shift 2 ;;
         --warmup) warmup=$2; shift 2 ;;
         --key) key=$2; shift 2 ;;
+        --rounds) rounds=$2; shift 2 ;;
         --no-build) build=0; shift ;;
         -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
         *) echo "tls-bench: unknown argument $1" >&2; exit 2 ;;
@@ -99,20 +101,20 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 # Runs one workload against one server; writes its JSON report with the server's CPU seconds.
 measure() {
-    local server=$1 port=$2 workload=$3
-    shift 3
+    local server=$1 port=$2 workload=$3 round=$4
+    shift 4
     local pid
     pid=$(cat "$work/$server.pid")
     taskset -c 1 "$sock" bench "127.0.0.1:$port" --tls --tls-ca "$work/cert.pem" --threads 1 \
-        --duration "$duration" --warmup "$warmup" --json "$@" >"$work/$server-$workload.json" 2>"$work/$server-$workload.err" &
+        --duration "$duration" --warmup "$warmup" --json "$@" >"$work/$server-$workload-$round.json" 2>"$work/$server-$workload-$round.err" &
     local client=$!
     sleep "$warmup"
     local before after
     before=$(cpu_ticks "$pid")
     sleep "$duration"
     after=$(cpu_ticks "$pid")
-    wait "$client" || echo "tls-bench: $server $workload: $(cat "$work/$server-$workload.err")" >&2
-    echo "$(( after - before ))" >"$work/$server-$workload.cpu"
+    wait "$client" || echo "tls-bench: $server $workload: $(cat "$work/$server-$workload-$round.err")" >&2
+    echo "$(( after - before ))" >"$work/$server-$workload-$round.cpu"
 }
 
 cipher() {
@@ -122,15 +124,17 @@ cipher() {
 echo "ours (sock serve echo, port $ours_port): $(cipher "$ours_port")"
 echo "NIO  (NIOTLSEchoServer, port $nio_port): $(cipher "$nio_port")"
 
-for round in pingpong bulk handshake; do
-    for server in ours nio; do
-        port=$ours_port
-        [ "$server" = nio ] && port=$nio_port
-        case "$round" in
-            pingpong) measure "$server" "$port" pingpong --connections 100 --size 64 ;;
-            bulk) measure "$server" "$port" bulk --mode stream --connections 1 --size 65536 ;;
-            handshake) measure "$server" "$port" handshake --mode handshake --connections 16 --size 64 ;;
-        esac
+for workload in pingpong bulk handshake; do
+    for round in $(seq "$rounds"); do
+        for server in ours nio; do
+            port=$ours_port
+            [ "$server" = nio ] && port=$nio_port
+            case "$workload" in
+                pingpong) measure "$server" "$port" pingpong "$round" --connections 100 --size 64 ;;
+                bulk) measure "$server" "$port" bulk "$round" --mode stream --connections 1 --size 65536 ;;
+                handshake) measure "$server" "$port" handshake "$round" --mode handshake --connections 16 --size 64 ;;
+            esac
+        done
     done
 done
 
@@ -140,38 +144,51 @@ speed() {
 aes128=$(speed aes-128-gcm)
 aes256=$(speed aes-256-gcm)
 
-python3 - "$work" "$duration" "$ticks" "$aes128" "$aes256" "$key" <<'EOF'
-import json, sys
+python3 - "$work" "$duration" "$ticks" "$aes128" "$aes256" "$key" "$rounds" <<'EOF'
+import json, statistics, sys
 work, duration, ticks, aes128, aes256, key = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
+rounds = int(sys.argv[7])
 
-def load(server, workload):
-    with open(f"{work}/{server}-{workload}.json") as report:
+def load(server, workload, round):
+    with open(f"{work}/{server}-{workload}-{round}.json") as report:
         data = json.load(report)
-    with open(f"{work}/{server}-{workload}.cpu") as cpu:
+    with open(f"{work}/{server}-{workload}-{round}.cpu") as cpu:
         data["cpu_s"] = int(cpu.read()) / ticks
     return data
 
+def runs(server, workload):
+    return [load(server, workload, round) for round in range(1, rounds + 1)]
+
+def median(server, workload, key):
+    return statistics.median(run[key] for run in runs(server, workload))
+
 rows = [("pingpong", "messages/s", "messages_per_s"), ("bulk", "MB/s", "mb_per_s"), ("handshake", "handshakes/s", "messages_per_s")]
-print(f"\nTLS 1.3, {key} certificate, servers on core 0 (1 thread), sock bench --threads 1 on core 1, {duration:g} s each\n")
+print(f"\nTLS 1.3, {key} certificate, servers on core 0 (1 thread), sock bench --threads 1 on core 1, "
+      f"{duration:g} s each, {rounds} round(s): medians (per-round ratios min–max)\n")
 print("| workload | ours | NIO + NIOSSL | ours/NIO | per server CPU-s: ours | NIO | ours/NIO | errors ours/NIO |")
 print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
 for workload, unit, field in rows:
-    ours, nio = load("ours", workload), load("nio", workload)
     def efficiency(data):
         return data[field] * duration / data["cpu_s"] if data["cpu_s"] > 0 else float("nan")
-    ratio = ours[field] / nio[field] if nio[field] else float("nan")
-    per_ours, per_nio = efficiency(ours), efficiency(nio)
-    print(f"| {workload} ({unit}) | {ours[field]:,.1f} | {nio[field]:,.1f} | {ratio:.2f}x "
-          f"| {per_ours:,.0f} | {per_nio:,.0f} | {per_ours / per_nio:.2f}x | {ours['errors']}/{nio['errors']} |")
+    ours, nio = runs("ours", workload), runs("nio", workload)
+    rate_ours, rate_nio = statistics.median(r[field] for r in ours), statistics.median(r[field] for r in nio)
+    per_ours, per_nio = statistics.median(map(efficiency, ours)), statistics.median(map(efficiency, nio))
+    rates = [o[field] / n[field] for o, n in zip(ours, nio) if n[field]]
+    pers = [efficiency(o) / efficiency(n) for o, n in zip(ours, nio)]
+    spread = lambda values: f" ({min(values):.2f}–{max(values):.2f})" if len(values) > 1 else ""
+    errors = f"{sum(r['errors'] for r in ours)}/{sum(r['errors'] for r in nio)}"
+    print(f"| {workload} ({unit}) | {rate_ours:,.1f} | {rate_nio:,.1f} | {rate_ours / rate_nio:.2f}x{spread(rates)} "
+          f"| {per_ours:,.0f} | {per_nio:,.0f} | {per_ours / per_nio:.2f}x{spread(pers)} | {errors} |")
 for workload in ("pingpong", "handshake"):
-    ours, nio = load("ours", workload), load("nio", workload)
-    print(f"\n{workload} latency p50/p99 µs: ours {ours['p50_us']:.0f}/{ours['p99_us']:.0f}, NIO {nio['p50_us']:.0f}/{nio['p99_us']:.0f}", end="")
-print(f"\nserver CPU seconds in the window: " + ", ".join(
-    f"{w} ours {load('ours', w)['cpu_s']:.2f} NIO {load('nio', w)['cpu_s']:.2f}" for w, _, _ in rows))
+    print(f"\n{workload} latency p50/p99 µs (medians): ours {median('ours', workload, 'p50_us'):.0f}/"
+          f"{median('ours', workload, 'p99_us'):.0f}, NIO {median('nio', workload, 'p50_us'):.0f}/"
+          f"{median('nio', workload, 'p99_us'):.0f}", end="")
+print(f"\nserver CPU seconds in the window (medians): " + ", ".join(
+    f"{w} ours {median('ours', w, 'cpu_s'):.2f} NIO {median('nio', w, 'cpu_s'):.2f}" for w, _, _ in rows))
 for name, value in (("aes-128-gcm", aes128), ("aes-256-gcm", aes256)):
     try:
         megabytes = float(value) * 1000 / 1e6
-        bulk = load("ours", "bulk")["mb_per_s"]
+        bulk = median("ours", "bulk", "mb_per_s")
         print(f"openssl speed -evp {name}, 16 KiB blocks, one core: {megabytes:,.0f} MB/s "
               f"(bulk echo ours: {bulk / megabytes * 100:.1f}% of it; the server decrypts and encrypts each byte)")
     except ValueError:

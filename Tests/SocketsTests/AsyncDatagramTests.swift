@@ -57,6 +57,35 @@ extension AsyncTests {
             await AsyncTest.expectDescriptors(backTo: baseline)
         }
 
+        @Test func datagrams_KeepEachSendersWholeAddress_WhenABatchEntryIsReused() async throws {
+            let directory = try TemporaryDirectory("sockets-datagram-names")
+            defer { directory.remove() }
+            let receiver = try Socket.bindDatagram(to: "unix:\(directory.file("r"))")
+            let short = try Socket.bindDatagram(to: "unix:\(directory.file("s"))")
+            let long = try Socket.bindDatagram(to: "unix:\(directory.file(String(repeating: "l", count: 60)))")
+            let other = try Socket.bindDatagram(to: "unix:\(directory.file(String(repeating: "m", count: 60)))")
+            defer {
+                receiver.close()
+                short.close()
+                long.close()
+                other.close()
+            }
+            let receiverAddress = try receiver.localAddress()
+            // One datagram per wake-up, so every one lands in the batch's first entry: the
+            // short name must not cut the long one that follows it (where the bytes left
+            // from the first long name would show).
+            let senders = try await AsyncTest.withTimeout {
+                var iterator = receiver.datagrams(maximumSize: 64, batch: 4).makeAsyncIterator()
+                var senders: [SocketAddress] = []
+                for sender in [long, short, other] {
+                    _ = try await onThread { try sender.sendTo(AsyncTest.bytes("hi"), receiverAddress) }
+                    senders.append(try #require(try await iterator.next()).address)
+                }
+                return senders
+            }
+            #expect(senders == [try long.localAddress(), try short.localAddress(), try other.localAddress()])
+        }
+
         @Test func receive_TimesOut_ThenReceivesWithSenderAndTruncation() async throws {
             let receiver = try Socket.bindDatagram(to: "127.0.0.1:0")
             let client = try Socket.bindDatagram(to: "127.0.0.1:0")

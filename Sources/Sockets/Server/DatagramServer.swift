@@ -43,7 +43,19 @@ public final class DatagramServer: Sendable {
     /// - Throws: ``SocketError`` if receiving fails for another reason.
     public func run() async throws {
         try await withTaskCancellationHandler {
-            try await withTaskExecutorPreference(reactor) { try await self.receiveLoop() }
+            // As a `Server`'s connections: a task without an executor preference, started on
+            // the reactor and adopted by it at every resume (`Reactor.adopting`), which owns
+            // the socket, so that its waits need no cancellation handler each. Closing the
+            // socket (`shutdown`, also on cancellation) ends them.
+            try? socket.register(with: reactor)
+            try await withThrowingDiscardingTaskGroup { group in
+                reactor.adopting {
+                    group.addTask {
+                        self.socket.claimOwnership()
+                        try await self.receiveLoop()
+                    }
+                }
+            }
         } onCancel: {
             shutdown()
         }

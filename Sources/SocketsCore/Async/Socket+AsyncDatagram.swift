@@ -141,6 +141,9 @@ final class DatagramBatch {
     private let addresses: UnsafeMutableBufferPointer<sockaddr_storage>
     private let vectors: UnsafeMutableBufferPointer<iovec>
     private let headers: UnsafeMutableBufferPointer<csockets_mmsghdr>
+    /// The entries the last ``receive(_:)`` filled.
+    private var filled = 0
+    private static let addressSize = socklen_t(MemoryLayout<sockaddr_storage>.size)
 
     package init(capacity: Int, maximumSize: Int) {
         self.capacity = max(capacity, 1)
@@ -149,6 +152,15 @@ final class DatagramBatch {
         addresses = .allocate(capacity: self.capacity)
         vectors = .allocate(capacity: self.capacity)
         headers = .allocate(capacity: self.capacity)
+        for index in 0..<self.capacity {
+            vectors[index] = iovec(iov_base: storage.baseAddress! + index * maximumSize, iov_len: maximumSize)
+            var header = msghdr()
+            header.msg_name = UnsafeMutableRawPointer(addresses.baseAddress! + index)
+            header.msg_namelen = Self.addressSize
+            header.msg_iov = vectors.baseAddress! + index
+            header.msg_iovlen = 1
+            headers[index] = csockets_mmsghdr(msg_hdr: header, msg_len: 0)
+        }
     }
 
     deinit {
@@ -158,17 +170,14 @@ final class DatagramBatch {
         headers.deallocate()
     }
 
+    /// Receives up to ``capacity`` datagrams. The headers are set up once; the kernel
+    /// changes only the address lengths of the entries it fills (and their outputs), so
+    /// only those are reset: a wake-up for one datagram does not rewrite the whole batch.
     package func receive(_ fd: Int32) -> Result<Int, Errno> {
-        for index in 0..<capacity {
-            vectors[index] = iovec(iov_base: storage.baseAddress! + index * maximumSize, iov_len: maximumSize)
-            var header = msghdr()
-            header.msg_name = UnsafeMutableRawPointer(addresses.baseAddress! + index)
-            header.msg_namelen = socklen_t(MemoryLayout<sockaddr_storage>.size)
-            header.msg_iov = vectors.baseAddress! + index
-            header.msg_iovlen = 1
-            headers[index] = csockets_mmsghdr(msg_hdr: header, msg_len: 0)
-        }
-        return Syscall.recvmmsg(fd, headers.baseAddress!, capacity, Int32(MSG_DONTWAIT))
+        for index in 0..<filled { headers[index].msg_hdr.msg_namelen = Self.addressSize }
+        let result = Syscall.recvmmsg(fd, headers.baseAddress!, capacity, Int32(MSG_DONTWAIT))
+        filled = (try? result.get()) ?? 0
+        return result
     }
 
     package func datagram(at index: Int) -> Datagram {
