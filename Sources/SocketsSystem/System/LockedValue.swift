@@ -26,6 +26,7 @@ public struct LockedValue<Value>: @unchecked Sendable {
         @usableFromInline
         let storage: Storage
 
+        @inlinable
         package init(_ value: Value) {
             let buffer = Storage.create(minimumCapacity: 1) { _ in value }
             storage = unsafeDowncast(buffer, to: Storage.self)
@@ -57,6 +58,7 @@ public struct LockedValue<Value>: @unchecked Sendable {
             @usableFromInline
             let mutex: Mutex<LockedTransfer<Value>>
 
+            @inlinable
             init(_ value: Value) {
                 mutex = Mutex(LockedTransfer(value))
             }
@@ -65,6 +67,13 @@ public struct LockedValue<Value>: @unchecked Sendable {
         @usableFromInline
         let storage: Storage
 
+        /// Inlinable, as ``withLock(_:)``: a generic initialiser looks up the metadata of
+        /// `Storage`, `Mutex` and `LockedTransfer` of `Value` at run time, for every socket
+        /// and registration a server makes. (Its deinit still does, for `Mutex` and
+        /// `LockedTransfer`: a generic class's deinit is never specialised. Keeping the
+        /// value beside a `Mutex<Void>` instead avoids that but costs the echo 60
+        /// instructions per message, reaching it through the class's runtime layout.)
+        @inlinable
         package init(_ value: Value) {
             storage = Storage(value)
         }
