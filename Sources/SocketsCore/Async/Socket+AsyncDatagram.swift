@@ -66,10 +66,23 @@ extension Socket {
 
     /// Sends one datagram to `address`; see ``send(_:to:deadline:)-(UnsafeRawBufferPointer,_,_)``.
     public func send(_ bytes: [UInt8], to address: SocketAddress, deadline: ContinuousClock.Instant? = nil) async throws {
+        // Almost always the datagram leaves at once: straight from the array's storage.
+        // Only a wait for room needs memory that outlives this call's frame: a copy.
+        if try sendWithoutWaiting(bytes, to: address) { return }
         let pinned = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 1)
         defer { pinned.deallocate() }
         pinned.copyBytes(from: bytes)
         try await send(UnsafeRawBufferPointer(pinned), to: address, deadline: deadline)
+    }
+
+    /// Sends `bytes` to `address` if the socket takes it now; false when it would block.
+    ///
+    /// - Throws: ``SocketError`` (boxed: called from an async function).
+    @inline(never)
+    private func sendWithoutWaiting(_ bytes: [UInt8], to address: SocketAddress) throws -> Bool {
+        let result = try bytes.withUnsafeBytes { buffer throws(SocketError) in try trySendTo(buffer, address) }
+        if case .completed = result { return true }
+        return false
     }
 
     /// The datagrams arriving on this socket, received in batches with `recvmmsg`.
