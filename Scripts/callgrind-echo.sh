@@ -2,7 +2,7 @@
 # Instructions per echoed message, counted exactly by callgrind (noise-free, unlike timings).
 #
 #   Scripts/callgrind-echo.sh [--binary PATH] [--conns 100] [--size 64] [--duration 8]
-#                             [--top 25] [--keep DIR] [-- SERVER ARGS...]
+#                             [--top 25] [--keep DIR] [--cache-sim] [-- SERVER ARGS...]
 #
 # Builds `sock` statically in release mode (.build-static) unless --binary is given, copies it
 # with its debug info stripped (valgrind cannot read Swift's DWARF; the symbol table stays, so
@@ -13,11 +13,16 @@
 # the messages, and the figure with start-up is issue 15's measure), and the functions with
 # the most inclusive and exclusive instructions under load.
 #
+# --cache-sim also simulates the caches (a 48 KiB L1 and, as "LL", a 2 MiB L2; the kernel's
+# own accesses are not simulated) and prints data-cache misses per message: how many
+# distinct memory lines a message touches that were not touched recently, which grows with
+# the number of connections while the instruction count does not.
+#
 # Minutes, not seconds: keep it out of CI. Talks only to 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-binary="" conns=100 size=64 duration=8 top=25 keep=""
+binary="" conns=100 size=64 duration=8 top=25 keep="" cache_sim=()
 server_args=(serve echo --quiet --threads 1)
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -27,8 +32,9 @@ while [ $# -gt 0 ]; do
         --duration) duration=$2; shift 2 ;;
         --top) top=$2; shift 2 ;;
         --keep) keep=$2; shift 2 ;;
+        --cache-sim) cache_sim=(--cache-sim=yes --D1=49152,12,64 --LL=2097152,16,64); shift ;;
         --) shift; server_args=("$@"); break ;;
-        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
         *) echo "callgrind-echo: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -60,7 +66,7 @@ strip --strip-debug "$work/sock"
 gcc -O2 -o "$work/loadgen" "$loadgen_source"
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out" \
+valgrind --tool=callgrind ${cache_sim[@]+"${cache_sim[@]}"} --callgrind-out-file="$work/callgrind.out" \
     "$work/sock" "${server_args[@]}" --listen "127.0.0.1:$port" 2>"$work/valgrind.log" &
 server_pid=$!
 
@@ -95,6 +101,13 @@ echo "load: pingpong, $conns connections x $size B, $duration s (loadgen errors:
 echo "instructions: start-up $startup, load and shutdown $load"
 echo "messages echoed: $messages"
 echo "instructions per message: $((load / messages)) (start-up included: $(((startup + load) / messages)))"
+if [ ${#cache_sim[@]} -gt 0 ]; then
+    # totals: Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw (the load's, start-up apart)
+    read -r -a t <<<"$(sed -nE 's/^totals: //p' "$work/callgrind.out")"
+    python3 -c "import sys; m = int(sys.argv[1]); t = [int(x) for x in sys.argv[2:]]; print(
+        f'data-cache misses per message: L1 {(t[4] + t[5]) / m:.1f} (reads {t[4] / m:.1f}),'
+        f' L2 {(t[7] + t[8]) / m:.1f}; instruction-cache misses: L1 {t[3] / m:.1f}')" "$messages" "${t[@]}"
+fi
 echo
 # The top entries of callgrind_annotate, without the file column, demangled when swift can.
 annotate() {

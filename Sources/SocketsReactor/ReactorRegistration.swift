@@ -33,15 +33,8 @@ public final class ReactorRegistration: Sendable {
         let isOwned: Bool
         /// For an owner's read: what the reactor runs for each input event instead of
         /// resuming it (``waitRunningInline(after:_:)``).
-        let inline: InlineReader?
+        let inline: (any InlineReader)?
     }
-
-    /// The synchronous part of an owner's read loop, run by the reactor on its thread for
-    /// each input event while the owner stays parked — ``Socket``'s `echo` receives and
-    /// sends there, as a SwiftNIO handler would, with no task switch per message. Returns
-    /// true when the owner must be resumed (the stream ended, an error, a send that must
-    /// wait), false when it drained the input and the owner may stay parked.
-    package typealias InlineReader = @Sendable () -> Bool
 
     private struct State: Sendable {
         var readers = WaiterList()
@@ -123,7 +116,7 @@ public final class ReactorRegistration: Sendable {
     ///
     /// - Throws: `SocketError.closed` if the socket is closed while waiting,
     ///   `CancellationError` if the owner's waits are cancelled (``cancelOwnerWaits()``).
-    package func waitRunningInline(after sequence: UInt64, _ inline: @escaping InlineReader) async throws {
+    package func waitRunningInline(after sequence: UInt64, _ inline: any InlineReader) async throws {
         try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
             let id = nextWaiterID.add(1, ordering: .relaxed).newValue
             park(
@@ -213,7 +206,7 @@ public final class ReactorRegistration: Sendable {
     private func park(
         _ continuation: UnsafeContinuation<Void, any Error>, id: UInt64, for direction: Direction,
         after sequence: UInt64, deadline: ContinuousClock.Instant?, operation: String, isOwned: Bool,
-        inline: InlineReader? = nil
+        inline: (any InlineReader)? = nil
     ) {
         let timer = deadline.map { ReactorDeadline(at: $0, registration: self, waiterID: id, direction: direction) }
         enum Outcome { case parked, ready, closed, cancelled, expired }
@@ -263,7 +256,7 @@ public final class ReactorRegistration: Sendable {
     /// Resumes a waiter for an input event, on the reactor's loop thread — unless it reads
     /// inline and its reader drained the input: then it is parked again.
     private func resumeReader(_ waiter: consuming Waiter) {
-        guard let inline = waiter.inline, !inline() else { return resume(waiter) }
+        guard let inline = waiter.inline, !inline.readInline() else { return resume(waiter) }
         // Only this thread bumps the read sequence: an event after the reader's last
         // receive is handled after this, and finds the waiter parked.
         var unparked: Waiter? = waiter

@@ -24,14 +24,12 @@ extension TLSSocket {
         defer { socket.descriptor.release() }
         try throwDeferredReadFailure()
         let registration = try socket.registerForWaiting()
-        let echo = InlineEcho(registration: registration) { [self] in
-            pumpEcho(registration: registration, activity: activity)
-        }
+        let echo = TLSEcho(socket: self, registration: registration, activity: activity)
         while true {
             switch echo.next() {
             case .wait(let sequence):
                 if registration.isOwnedByCurrentTask {
-                    try await registration.waitRunningInline(after: sequence, echo.runOnReactor)
+                    try await registration.waitRunningInline(after: sequence, echo)
                 } else {
                     try await echo.wait(after: sequence)
                 }
@@ -59,7 +57,7 @@ extension TLSSocket {
     /// The pump of ``echo(activity:)`` (see `InlineEcho`): decrypts what has arrived and
     /// encrypts it back until the input is drained, close_notify, a send that would block
     /// or a failure.
-    private func pumpEcho(registration: ReactorRegistration, activity: (any StreamActivity)?) -> InlineEcho.Outcome {
+    fileprivate func pumpEcho(registration: ReactorRegistration, activity: (any StreamActivity)?) -> InlineEchoOutcome {
         defer { activity?.touch() }
         guard socket.descriptor.acquire() else { return .failed(Socket.closedError("tls read")) }
         defer { socket.descriptor.release() }
@@ -101,5 +99,26 @@ extension TLSSocket {
         } catch {
             return .failed(error)
         }
+    }
+}
+
+/// The state of one ``TLSSocket/echo(activity:)`` (see `InlineEcho`).
+///
+/// `@unchecked Sendable`: `outcome` is handed between the reactor and the driving task as
+/// `InlineEcho` describes; everything else is immutable.
+private final class TLSEcho: InlineEcho, @unchecked Sendable {
+    let socket: TLSSocket
+    let registration: ReactorRegistration
+    let activity: (any StreamActivity)?
+    var outcome: InlineEchoOutcome?
+
+    init(socket: TLSSocket, registration: ReactorRegistration, activity: (any StreamActivity)?) {
+        self.socket = socket
+        self.registration = registration
+        self.activity = activity
+    }
+
+    func pump() -> InlineEchoOutcome {
+        socket.pumpEcho(registration: registration, activity: activity)
     }
 }

@@ -9,7 +9,7 @@ import SocketsSystem
 ///     switch echo.next() {
 ///     case .wait(let sequence):
 ///         if echo.registration.isOwnedByCurrentTask {
-///             try await echo.registration.waitRunningInline(after: sequence, echo.runOnReactor)
+///             try await echo.registration.waitRunningInline(after: sequence, echo)
 ///         } else {
 ///             try await echo.wait(after: sequence)
 ///         }
@@ -30,43 +30,42 @@ import SocketsSystem
 /// task switch per message. The pump must therefore only use memory that outlives the
 /// run or belongs to the thread running it (the reactor's scratch buffer).
 ///
-/// `@unchecked Sendable`: `outcome` is written by the reactor thread only while the task is
-/// parked and read by the task only after the reactor resumed it; the continuation's resume
-/// orders the two. Nothing else is mutable.
-package final class InlineEcho: @unchecked Sendable {
-    /// Where a run of the pump stopped.
-    package enum Outcome {
-        /// Nothing more to read at this read sequence.
-        case drained(UInt64)
-        case endOfStream
-        /// Bytes the peer was too slow to take (for the driver's `writeRemainder`; empty when
-        /// what is left is held by the writer itself, e.g. TLS records not yet sent).
-        case pending([UInt8])
-        case failed(any Error)
-    }
-
+/// A protocol that each echo's one object adopts, with the pump and what it needs stored
+/// in that object: with a thousand connections, every separate object a message passes
+/// through (a closure's context, a socket) is one more cache miss per message.
+package protocol InlineEcho: InlineReader {
     /// The socket's registration, which the driver parks on.
-    package let registration: ReactorRegistration
-    private let pump: @Sendable () -> Outcome
-    /// Why the reactor resumed the task (see the type's note).
-    private var outcome: Outcome?
+    var registration: ReactorRegistration { get }
+    /// Why the reactor resumed the task, or nil: written by the reactor thread only while
+    /// the task is parked and read by the task only after the reactor resumed it (the
+    /// continuation's resume orders the two).
+    var outcome: InlineEchoOutcome? { get set }
+    /// Receives what has arrived and sends it back until the input is drained.
+    func pump() -> InlineEchoOutcome
+}
 
-    /// An echo whose synchronous part is `pump`.
-    package init(registration: ReactorRegistration, pump: @escaping @Sendable () -> Outcome) {
-        self.registration = registration
-        self.pump = pump
-    }
+/// Where a run of an ``InlineEcho``'s pump stopped.
+package enum InlineEchoOutcome {
+    /// Nothing more to read at this read sequence.
+    case drained(UInt64)
+    case endOfStream
+    /// Bytes the peer was too slow to take (for the driver's `writeRemainder`; empty when
+    /// what is left is held by the writer itself, e.g. TLS records not yet sent).
+    case pending([UInt8])
+    case failed(any Error)
+}
 
-    /// What the driving task does next; the bytes or the error stay here.
-    package enum Step {
-        case wait(UInt64)
-        case end
-        case writePending
-        case fail
-    }
+/// What the driving task of an ``InlineEcho`` does next; the bytes or the error stay in it.
+package enum InlineEchoStep {
+    case wait(UInt64)
+    case end
+    case writePending
+    case fail
+}
 
+extension InlineEcho {
     /// The outcome the reactor left, or a run of the task's own, as a step.
-    package func next() -> Step {
+    package func next() -> InlineEchoStep {
         if outcome == nil { outcome = pump() }
         switch outcome! {
         case .drained(let sequence):
@@ -78,14 +77,14 @@ package final class InlineEcho: @unchecked Sendable {
         }
     }
 
-    /// The bytes of a ``Step/writePending``, once.
+    /// The bytes of a ``InlineEchoStep/writePending``, once.
     package func takePending() -> [UInt8] {
         defer { outcome = nil }
         if case .pending(let rest) = outcome { return rest }
         return []
     }
 
-    /// The error of a ``Step/fail``.
+    /// The error of a ``InlineEchoStep/fail``.
     package func takeFailure() -> any Error {
         if case .failed(let error) = outcome { return error }
         return SocketError(.closed, operation: "read")
@@ -99,7 +98,7 @@ package final class InlineEcho: @unchecked Sendable {
     }
 
     /// The pump on the reactor: true, with the outcome kept, when the task must go on.
-    @Sendable package func runOnReactor() -> Bool {
+    package func readInline() -> Bool {
         let result = pump()
         if case .drained = result { return false }
         outcome = result

@@ -24,17 +24,17 @@ extension Socket {
 
     /// ``echo()``, telling `activity` after each read.
     package func echo(activity: (any StreamActivity)?) async throws {
+        // Held until the echo ends: the pump, which runs under it (on this task or on the
+        // reactor while this task is parked), uses the descriptor without acquiring it.
         guard descriptor.acquire() else { throw Self.closedError("read") }
         defer { descriptor.release() }
         let registration = try registerForWaiting()
-        let echo = InlineEcho(registration: registration) { [self] in
-            pumpEcho(registration: registration, activity: activity)
-        }
+        let echo = SocketEcho(descriptor: descriptor.raw, registration: registration, activity: activity)
         while true {
             switch echo.next() {
             case .wait(let sequence):
                 if registration.isOwnedByCurrentTask {
-                    try await registration.waitRunningInline(after: sequence, echo.runOnReactor)
+                    try await registration.waitRunningInline(after: sequence, echo)
                 } else {
                     try await echo.wait(after: sequence)
                 }
@@ -55,29 +55,50 @@ extension Socket {
     private func writeRemainder(_ rest: [UInt8]) async throws {
         try await write(rest)
     }
+}
 
-    /// The pump of ``echo(activity:)`` (see ``InlineEcho``): receives into the reactor's
-    /// scratch memory and sends back until the input is drained, the stream ends, a send
-    /// would block or a call fails.
-    private func pumpEcho(registration: ReactorRegistration, activity: (any StreamActivity)?) -> InlineEcho.Outcome {
+/// The state of one ``Socket/echo(activity:)``, in one object with what its pump needs (see
+/// ``InlineEcho``): an event passes through the registration and this object only.
+///
+/// `@unchecked Sendable`: `outcome` is handed between the reactor and the driving task as
+/// ``InlineEcho`` describes; everything else is immutable.
+private final class SocketEcho: InlineEcho, @unchecked Sendable {
+    /// The socket's descriptor, acquired by the driving ``Socket/echo(activity:)`` for the
+    /// whole echo: it stays open, and its number ours, while the pump runs.
+    let descriptor: Int32
+    let registration: ReactorRegistration
+    let activity: (any StreamActivity)?
+    var outcome: InlineEchoOutcome?
+
+    init(descriptor: Int32, registration: ReactorRegistration, activity: (any StreamActivity)?) {
+        self.descriptor = descriptor
+        self.registration = registration
+        self.activity = activity
+    }
+
+    /// Receives into the reactor's scratch memory and sends back until the input is
+    /// drained, the stream ends, a send would block or a call fails.
+    ///
+    /// A socket closed meanwhile ends the echo too: closing shuts the descriptor down
+    /// (the receive then sees the end of the stream) and wakes the parked task with
+    /// `closed`.
+    func pump() -> InlineEchoOutcome {
         // Once per run, after the receiving: the clock read is a tenth of a message's work.
         defer { activity?.touch() }
-        guard descriptor.acquire() else { return .failed(SocketError(.closed, operation: "read")) }
-        defer { descriptor.release() }
         let scratch = Reactor.currentScratchBuffer
         let owned = scratch == nil ? UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16) : nil
         defer { owned?.deallocate() }
         let buffer = scratch ?? owned!
         while true {
             let sequence = registration.sequence(.read)
-            switch Syscall.recv(descriptor.raw, buffer, Int32(MSG_DONTWAIT)) {
+            switch Syscall.recv(descriptor, buffer, Int32(MSG_DONTWAIT)) {
             case .success(0):
                 return .endOfStream
             case .success(let count):
                 var offset = 0
                 while offset < count {
                     switch Syscall.send(
-                        descriptor.raw, UnsafeRawBufferPointer(rebasing: buffer[offset..<count]), Int32(MSG_DONTWAIT))
+                        descriptor, UnsafeRawBufferPointer(rebasing: buffer[offset..<count]), Int32(MSG_DONTWAIT))
                     {
                     case .success(let sent):
                         offset += sent
