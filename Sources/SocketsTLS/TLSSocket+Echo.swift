@@ -15,16 +15,11 @@ extension TLSSocket {
     /// - Throws: ``TLSError`` (`truncated` when the peer ends the TCP connection without
     ///   close_notify), `SocketError`, `CancellationError`.
     public func echo() async throws {
-        try await echo(activity: nil)
-    }
-
-    /// ``echo()``, telling `activity` after each read.
-    package func echo(activity: (any StreamActivity)?) async throws {
         guard socket.descriptor.acquire() else { throw Socket.closedError("tls read") }
         defer { socket.descriptor.release() }
         try throwDeferredReadFailure()
         let registration = try socket.registerForWaiting()
-        let echo = TLSEcho(socket: self, registration: registration, activity: activity)
+        let echo = TLSEcho(socket: self, registration: registration)
         while true {
             switch echo.next() {
             case .wait(let sequence):
@@ -54,11 +49,10 @@ extension TLSSocket {
         }
     }
 
-    /// The pump of ``echo(activity:)`` (see `InlineEcho`): decrypts what has arrived and
+    /// The pump of ``echo()`` (see `InlineEcho`): decrypts what has arrived and
     /// encrypts it back until the input is drained, close_notify, a send that would block
     /// or a failure.
-    fileprivate func pumpEcho(registration: ReactorRegistration, activity: (any StreamActivity)?) -> InlineEchoOutcome {
-        defer { activity?.touch() }
+    fileprivate func pumpEcho(registration: ReactorRegistration) -> InlineEchoOutcome {
         guard socket.descriptor.acquire() else { return .failed(Socket.closedError("tls read")) }
         defer { socket.descriptor.release() }
         let scratch = Reactor.currentScratchBuffer
@@ -102,23 +96,21 @@ extension TLSSocket {
     }
 }
 
-/// The state of one ``TLSSocket/echo(activity:)`` (see `InlineEcho`).
+/// The state of one ``TLSSocket/echo()`` (see `InlineEcho`).
 ///
 /// `@unchecked Sendable`: `outcome` is handed between the reactor and the driving task as
 /// `InlineEcho` describes; everything else is immutable.
 private final class TLSEcho: InlineEcho, @unchecked Sendable {
     let socket: TLSSocket
     let registration: ReactorRegistration
-    let activity: (any StreamActivity)?
     var outcome: InlineEchoOutcome?
 
-    init(socket: TLSSocket, registration: ReactorRegistration, activity: (any StreamActivity)?) {
+    init(socket: TLSSocket, registration: ReactorRegistration) {
         self.socket = socket
         self.registration = registration
-        self.activity = activity
     }
 
     func pump() -> InlineEchoOutcome {
-        socket.pumpEcho(registration: registration, activity: activity)
+        socket.pumpEcho(registration: registration)
     }
 }

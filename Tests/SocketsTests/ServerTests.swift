@@ -99,6 +99,35 @@ extension AsyncTests {
             await AsyncTest.expectDescriptors(backTo: baseline)
         }
 
+        /// "Silent" is the client's silence (SPEC §4, `--idle-timeout`): what arrives keeps a
+        /// connection open even while its handler is not reading.
+        @Test func idleTimeout_KeepsAClientThatSends_WhileItsHandlerDoesNotRead() async throws {
+            let baseline = try await AsyncTest.descriptorBaseline()
+            let go = AsyncMailbox<Void>()
+            let reports = AsyncMailbox<(bytes: [UInt8], timedOut: Bool)>()
+            let harness = try AsyncServerHarness(configuration: ServerConfiguration(idleTimeout: .milliseconds(200))) {
+                connection in
+                try await go.next(within: .seconds(10), "the test's go-ahead")
+                let bytes = try await connection.read(exactly: 12)
+                reports.post((bytes, connection.isTimedOut))
+            }
+            let client = try await AsyncTest.connect(to: harness.address)
+            // Three times the timeout, one byte every 50 ms, none of it read yet.
+            for index in 0..<12 {
+                try await client.write([UInt8(ascii: "a") + UInt8(index)], deadline: .now + .seconds(5))
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(harness.server.connectionCount == 1)
+            go.post(())
+            let report = try await reports.next()
+            #expect(report.bytes == Array("abcdefghijkl".utf8))
+            #expect(!report.timedOut)
+
+            client.close()
+            try await harness.stop()
+            await AsyncTest.expectDescriptors(backTo: baseline)
+        }
+
         /// Sends a message every `interval`, checking each echo.
         static func talk(to client: Socket, times: Int, every interval: Duration) async throws {
             for index in 0..<times {

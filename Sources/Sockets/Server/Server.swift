@@ -303,7 +303,7 @@ public final class Server: Sendable {
             try? await Task.sleep(for: interval)
             let now = Syscall.coarseMonotonicMilliseconds()
             let idle = connections.flatMap { table in
-                table.withLock { open in open.values.filter { now - $0.lastActive.load(ordering: .relaxed) >= limit } }
+                table.withLock { open in open.values.filter { $0.isIdle(now: now, limit: limit) } }
             }
             for state in idle {
                 state.idledOut.store(true, ordering: .relaxed)

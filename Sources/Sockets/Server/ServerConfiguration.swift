@@ -2,7 +2,8 @@
 public struct ServerConfiguration: Sendable {
     /// Past this many open connections a new one is accepted and closed at once (SPEC: 10000).
     public var maximumConnections: Int
-    /// A connection with no reads or writes for this long is closed (nil: never; SPEC: 300 s).
+    /// A connection that receives nothing, and reads and writes nothing, for this long is
+    /// closed (nil: never; SPEC: 300 s).
     public var idleTimeout: Duration?
     /// On shutdown, how long connections may finish what they are doing before they are closed.
     public var gracePeriod: Duration

@@ -19,17 +19,12 @@ extension Socket {
     ///
     /// - Throws: ``SocketError`` when reading or writing fails; `CancellationError`.
     public func echo() async throws {
-        try await echo(activity: nil)
-    }
-
-    /// ``echo()``, telling `activity` after each read.
-    package func echo(activity: (any StreamActivity)?) async throws {
         // Held until the echo ends: the pump, which runs under it (on this task or on the
         // reactor while this task is parked), uses the descriptor without acquiring it.
         guard descriptor.acquire() else { throw Self.closedError("read") }
         defer { descriptor.release() }
         let registration = try registerForWaiting()
-        let echo = SocketEcho(descriptor: descriptor.raw, registration: registration, activity: activity)
+        let echo = SocketEcho(descriptor: descriptor.raw, registration: registration)
         while true {
             switch echo.next() {
             case .wait(let sequence):
@@ -48,7 +43,7 @@ extension Socket {
         }
     }
 
-    /// The rare path of ``echo(activity:)``: what the peer was too slow to take. Not
+    /// The rare path of ``echo()``: what the peer was too slow to take. Not
     /// inlined, so that the echo loop's frame, which every idle connection keeps, does
     /// not hold the write's locals.
     @inline(never)
@@ -57,23 +52,21 @@ extension Socket {
     }
 }
 
-/// The state of one ``Socket/echo(activity:)``, in one object with what its pump needs (see
+/// The state of one ``Socket/echo()``, in one object with what its pump needs (see
 /// ``InlineEcho``): an event passes through the registration and this object only.
 ///
 /// `@unchecked Sendable`: `outcome` is handed between the reactor and the driving task as
 /// ``InlineEcho`` describes; everything else is immutable.
 private final class SocketEcho: InlineEcho, @unchecked Sendable {
-    /// The socket's descriptor, acquired by the driving ``Socket/echo(activity:)`` for the
+    /// The socket's descriptor, acquired by the driving ``Socket/echo()`` for the
     /// whole echo: it stays open, and its number ours, while the pump runs.
     let descriptor: Int32
     let registration: ReactorRegistration
-    let activity: (any StreamActivity)?
     var outcome: InlineEchoOutcome?
 
-    init(descriptor: Int32, registration: ReactorRegistration, activity: (any StreamActivity)?) {
+    init(descriptor: Int32, registration: ReactorRegistration) {
         self.descriptor = descriptor
         self.registration = registration
-        self.activity = activity
     }
 
     /// Receives into the reactor's scratch memory and sends back until the input is
@@ -83,8 +76,6 @@ private final class SocketEcho: InlineEcho, @unchecked Sendable {
     /// (the receive then sees the end of the stream) and wakes the parked task with
     /// `closed`.
     func pump() -> InlineEchoOutcome {
-        // Once per run, after the receiving: the clock read is a tenth of a message's work.
-        defer { activity?.touch() }
         let scratch = Reactor.currentScratchBuffer
         let owned = scratch == nil ? UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16) : nil
         defer { owned?.deallocate() }

@@ -26,6 +26,14 @@ extension Socket {
         return try registerSlowly()
     }
 
+    /// How many input events (data, the end of the stream, a hang-up, an error) the reactor
+    /// has seen for this socket, or nil while it is not registered: while the count stands
+    /// still, nothing has arrived.
+    package var inputEventCount: UInt64? {
+        // The registration outlives the cache entry: the socket keeps it until it is freed.
+        registrationCache.load(ordering: .acquiring)?.takeUnretainedValue().sequence(.read)
+    }
+
     /// Registers the socket with `reactor` now, rather than with the reactor its first
     /// wait runs on: for a task that may start elsewhere (a server's connection task is
     /// started on the global executor, and its reactor adopts it at its first wait).

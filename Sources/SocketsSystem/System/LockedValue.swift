@@ -1,3 +1,4 @@
+import CSockets
 import Synchronization
 
 #if canImport(Glibc)
@@ -52,6 +53,13 @@ public struct LockedValue<Value>: @unchecked Sendable {
                 return try body(&value.pointee)
             }
         }
+
+        /// Starts loading the lock and the value into the cache (see `csockets_prefetch`):
+        /// `lines` memory lines from the start of the one allocation that holds them.
+        @inlinable @inline(__always)
+        package func prefetch(lines: Int32) {
+            csockets_prefetch(UnsafeRawPointer(Unmanaged.passUnretained(storage).toOpaque()), lines)
+        }
     #else
         @usableFromInline
         final class Storage: Sendable {
@@ -91,6 +99,13 @@ public struct LockedValue<Value>: @unchecked Sendable {
             try storage.mutex.withLock { (locked: inout sending LockedTransfer<Value>) throws(Failure) in
                 LockedTransfer(try body(&locked.value))
             }.value
+        }
+
+        /// Starts loading the lock and the value into the cache (see `csockets_prefetch`):
+        /// `lines` memory lines from the start of the one allocation that holds them.
+        @inlinable @inline(__always)
+        package func prefetch(lines: Int32) {
+            csockets_prefetch(UnsafeRawPointer(Unmanaged.passUnretained(storage).toOpaque()), lines)
         }
     #endif
 }
