@@ -42,6 +42,21 @@ public final class ReactorRegistration: Sendable {
         var closed = false
         /// Set by ``cancelOwnerWaits()``: the owner's waits end with `CancellationError`.
         var ownerCancelled = false
+        /// The owner's inline waiter, first among the readers, is running its reader on the
+        /// reactor (``runInline(_:)``): only the reactor resumes it until it is done —
+        /// closing and cancelling leave it parked meanwhile, so that its reader never runs
+        /// after its task went on.
+        var inlineRunning = false
+
+        /// Takes the waiter whose reader is running inline out of `readers`, for the
+        /// duration of a change to the others (``restoreRunningInline(_:)`` puts it back).
+        mutating func setAsideRunningInline() -> Waiter? {
+            inlineRunning ? readers.popFirst() : nil
+        }
+
+        mutating func restoreRunningInline(_ waiter: consuming Waiter?) {
+            if let waiter { readers.prepend(waiter) }
+        }
     }
 
     package let reactor: Reactor
@@ -167,6 +182,8 @@ public final class ReactorRegistration: Sendable {
     package func cancelOwnerWaits() {
         let woken = state.withLock { state in
             state.ownerCancelled = true
+            let running = state.setAsideRunningInline()
+            defer { state.restoreRunningInline(running) }
             return state.readers.takeOwned() + state.writers.takeOwned()
         }
         for waiter in woken {
@@ -265,8 +282,53 @@ public final class ReactorRegistration: Sendable {
         if ended { inputEnded.store(true, ordering: .releasing) }
         if readable { readSequence.add(1, ordering: .releasing) }
         if writable { writeSequence.add(1, ordering: .releasing) }
+        // The usual event of a busy server: its connection's owner parked with an inline
+        // reader, nobody waiting to write. The waiter then stays in its list: copying one
+        // out and back costs retains, releases and value-witness calls on every message.
+        let inline: (any InlineReader)? = state.withLock { state in
+            guard readable, !writable || state.writers.isEmpty, let reader = state.readers.soleInlineReader else {
+                return nil
+            }
+            state.inlineRunning = true
+            return reader
+        }
+        if let inline {
+            runInline(inline)
+        } else {
+            wakeWaiters(readable: readable, writable: writable)
+        }
+    }
+
+    /// Runs the owner's inline reader, its waiter parked first among the readers meanwhile
+    /// (see `State.inlineRunning`); then resumes the owner if the reader asks for it, the
+    /// socket was closed or the owner cancelled.
+    private func runInline(_ inline: any InlineReader) {
+        let mustResume = inline.readInline()
+        // Only this thread bumps the read sequence: an event after the reader's last
+        // receive is handled after this, and finds the waiter parked.
+        var woken: Waiter?
+        let (closed, cancelled) = state.withLock { state in
+            state.inlineRunning = false
+            guard mustResume || state.closed || state.ownerCancelled else { return (false, false) }
+            woken = state.readers.popFirst()
+            return (state.closed, state.ownerCancelled)
+        }
+        guard let waiter = woken else { return }
+        if closed {
+            waiter.continuation.resume(throwing: SocketError(.closed, operation: waiter.operation))
+        } else if cancelled {
+            waiter.continuation.resume(throwing: CancellationError())
+        } else {
+            resume(waiter)
+        }
+    }
+
+    /// Resumes every waiter for the event's directions (the inline readers among them run
+    /// first, and may stay parked).
+    @inline(never)
+    private func wakeWaiters(readable: Bool, writable: Bool) {
         // Swapped out whole under the lock, and nothing returned through it (a returned
-        // list is copied and destroyed through its value witnesses): usually one reader.
+        // list is copied and destroyed through its value witnesses).
         var readers = WaiterList()
         var writers = WaiterList()
         state.withLock { state in
@@ -323,6 +385,8 @@ public final class ReactorRegistration: Sendable {
     package func close() {
         let woken = state.withLock { state in
             state.closed = true
+            let running = state.setAsideRunningInline()
+            defer { state.restoreRunningInline(running) }
             var woken = WaiterList()
             woken.take(from: &state.readers)
             woken.take(from: &state.writers)
@@ -337,7 +401,10 @@ public final class ReactorRegistration: Sendable {
     private func remove(_ id: UInt64, _ direction: Direction) -> Waiter? {
         let waiter = state.withLock { state in
             switch direction {
-            case .read: return state.readers.remove(id)
+            case .read:
+                let running = state.setAsideRunningInline()
+                defer { state.restoreRunningInline(running) }
+                return state.readers.remove(id)
             case .write: return state.writers.remove(id)
             }
         }
@@ -353,6 +420,20 @@ package struct WaiterList: Sendable {
 
     package mutating func append(_ waiter: consuming ReactorRegistration.Waiter) {
         if first == nil { first = waiter } else { rest.append(waiter) }
+    }
+
+    /// Puts `waiter` before the others.
+    package mutating func prepend(_ waiter: consuming ReactorRegistration.Waiter) {
+        if let current = first.take() { rest.insert(current, at: 0) }
+        first = waiter
+    }
+
+    /// Whether no task waits.
+    package var isEmpty: Bool { first == nil }
+
+    /// The inline reader of the only waiter, if there is one waiter and it reads inline.
+    package var soleInlineReader: (any InlineReader)? {
+        rest.isEmpty ? first?.inline : nil
     }
 
     package mutating func remove(_ id: UInt64) -> ReactorRegistration.Waiter? {
