@@ -141,7 +141,9 @@ struct ServeCommand: AsyncParsableCommand {
             let socket = try Socket.bindDatagram(to: listen)
             address = try socket.localAddress()
             service = GracefulService(
-                DatagramServer(socket: socket, logger: logger, handler: try datagramHandler(logger: logger)))
+                self.service == .echo
+                    ? DatagramServer.echo(socket: socket, logger: logger)
+                    : DatagramServer(socket: socket, logger: logger, handler: try datagramHandler(logger: logger)))
         } else {
             let handler = try streamService(framing: framing, cluster: cluster)
             let tlsContext = try tls.makeContext(listenAddress: listen)
@@ -185,7 +187,6 @@ struct ServeCommand: AsyncParsableCommand {
 
     private func datagramHandler(logger: Logger) throws -> DatagramServer.Handler {
         switch service {
-        case .echo: return echoDatagram
         case .upper: return upperDatagram
         case .chat: return DatagramChatService(logger: logger).handle
         default: throw ValidationError("\(service.rawValue) does not support --udp")

@@ -118,8 +118,10 @@ final class DatagramServerHarness: Sendable {
     let handled = AsyncCounter()
     private let finished = AsyncFlag()
 
-    /// - Parameter handler: Echoes by default.
-    init(maximumSize: Int = 65_535, handler: DatagramServer.Handler? = nil) throws {
+    /// - Parameters:
+    ///   - echoServer: Runs `DatagramServer.echo` instead of a handler (`handled` stays 0).
+    ///   - handler: Echoes by default.
+    init(maximumSize: Int = 65_535, echoServer: Bool = false, handler: DatagramServer.Handler? = nil) throws {
         let socket = try Socket.bindDatagram(to: "127.0.0.1:0")
         address = try socket.localAddress()
         let handled = handled
@@ -127,11 +129,14 @@ final class DatagramServerHarness: Sendable {
             handler ?? { datagram, socket in
                 try await socket.send(datagram.bytes, to: datagram.address, deadline: AsyncTest.deadline())
             }
-        let server = DatagramServer(socket: socket, maximumSize: maximumSize, logger: AsyncServerHarness.logger) {
-            datagram, socket in
-            handled.increment()
-            try await serve(datagram, socket)
-        }
+        let server =
+            echoServer
+            ? DatagramServer.echo(socket: socket, maximumSize: maximumSize, logger: AsyncServerHarness.logger)
+            : DatagramServer(socket: socket, maximumSize: maximumSize, logger: AsyncServerHarness.logger) {
+                datagram, socket in
+                handled.increment()
+                try await serve(datagram, socket)
+            }
         self.server = server
         let finished = finished
         running = Task {

@@ -1,10 +1,5 @@
 import Sockets
 
-/// `echo --udp` (seed 004): every datagram back to its sender, empty ones included.
-public func echoDatagram(_ datagram: Datagram, from socket: Socket) async throws {
-    try await socket.send(datagram.bytes, to: datagram.address)
-}
-
 /// `upper --udp` (seeds 003/004): every datagram back upper-cased.
 public func upperDatagram(_ datagram: Datagram, from socket: Socket) async throws {
     try await socket.send(UTF8Uppercaser.uppercase(datagram.bytes), to: datagram.address)

@@ -12,7 +12,8 @@ public final class DatagramServer: Sendable {
 
     /// The bound datagram socket.
     public let socket: Socket
-    private let handler: Handler
+    /// Nil for ``echo(socket:maximumSize:logger:reactor:)``.
+    private let handler: Handler?
     private let logger: Logger
     private let reactor: Reactor
     private let maximumSize: Int
@@ -25,16 +26,35 @@ public final class DatagramServer: Sendable {
     ///   - logger: A handler's error is logged at `.notice`. By default nothing is logged.
     ///   - reactor: The reactor whose thread runs the receive loop and the handler.
     ///   - handler: Handles one datagram.
-    public init(
+    public convenience init(
         socket: Socket, maximumSize: Int = 65_535,
         logger: Logger = Logger(label: "sockets.datagram-server", factory: { _ in SwiftLogNoOpLogHandler() }),
         reactor: Reactor = .shared, handler: @escaping Handler
     ) {
+        self.init(socket: socket, maximumSize: maximumSize, logger: logger, reactor: reactor, optionalHandler: handler)
+    }
+
+    private init(socket: Socket, maximumSize: Int, logger: Logger, reactor: Reactor, optionalHandler handler: Handler?) {
         self.socket = socket
         self.maximumSize = maximumSize
         self.logger = logger
         self.reactor = reactor
         self.handler = handler
+    }
+
+    /// A server that sends every datagram back to its sender, empty ones included (`sock
+    /// serve echo --udp`, seed 004):
+    /// its reactor receives and sends batches on each event, with no task switch per
+    /// datagram (``Socket/echoDatagrams(maximumSize:)``); the same as a handler that sends
+    /// each datagram back, only cheaper.
+    ///
+    /// - Parameters: as ``init(socket:maximumSize:logger:reactor:handler:)``.
+    public static func echo(
+        socket: Socket, maximumSize: Int = 65_535,
+        logger: Logger = Logger(label: "sockets.datagram-server", factory: { _ in SwiftLogNoOpLogHandler() }),
+        reactor: Reactor = .shared
+    ) -> DatagramServer {
+        DatagramServer(socket: socket, maximumSize: maximumSize, logger: logger, reactor: reactor, optionalHandler: nil)
     }
 
     /// Serves, on the reactor, until ``shutdown()`` or until the task running it is
@@ -68,6 +88,7 @@ public final class DatagramServer: Sendable {
 
     private func receiveLoop() async throws {
         do {
+            guard let handler else { return try await socket.echoDatagrams(maximumSize: maximumSize) }
             for try await datagram in socket.datagrams(maximumSize: maximumSize) {
                 do {
                     try await handler(datagram, socket)

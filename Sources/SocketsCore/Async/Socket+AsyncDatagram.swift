@@ -187,10 +187,29 @@ final class DatagramBatch {
     /// changes only the address lengths of the entries it fills (and their outputs), so
     /// only those are reset: a wake-up for one datagram does not rewrite the whole batch.
     package func receive(_ fd: Int32) -> Result<Int, Errno> {
-        for index in 0..<filled { headers[index].msg_hdr.msg_namelen = Self.addressSize }
+        for index in 0..<filled {
+            headers[index].msg_hdr.msg_namelen = Self.addressSize
+            vectors[index].iov_len = maximumSize
+        }
         let result = Syscall.recvmmsg(fd, headers.baseAddress!, capacity, Int32(MSG_DONTWAIT))
         filled = (try? result.get()) ?? 0
         return result
+    }
+
+    /// Sends the received datagrams at `indices` back to their senders (`sendmmsg`); returns
+    /// those left when the send buffer is full, or nil. A datagram whose reply the kernel
+    /// refuses (an unreachable sender, a reply too large) is dropped, as UDP would.
+    package func sendBack(_ fd: Int32, _ indices: Range<Int>) -> Range<Int>? {
+        for index in indices { vectors[index].iov_len = Int(headers[index].msg_len) }
+        var next = indices.lowerBound
+        while next < indices.upperBound {
+            switch Syscall.sendmmsg(fd, headers.baseAddress! + next, indices.upperBound - next, Int32(MSG_DONTWAIT)) {
+            case .success(let sent): next += max(sent, 1)
+            case .failure(.resourceTemporarilyUnavailable): return next..<indices.upperBound
+            case .failure: next += 1
+            }
+        }
+        return nil
     }
 
     package func datagram(at index: Int) -> Datagram {
