@@ -348,16 +348,16 @@ public final class Reactor: TaskExecutor, Sendable {
                     Syscall.drainEventFD(wakeDescriptor.raw)
                 }
                 // The memory of the events after this one on its way into the cache (see
-                // `ReactorRegistration.prefetch()`): their objects four ahead, what those
-                // point to two ahead.
+                // `ReactorRegistration.prefetch()`): their registrations four ahead, the
+                // readers parked on those two ahead.
                 for index in 0..<min(ready.count, 4) { ready[index].registration._withUnsafeGuaranteedRef { $0.prefetch() } }
                 for index in 0..<min(ready.count, 2) {
-                    ready[index].registration._withUnsafeGuaranteedRef { $0.prefetchState() }
+                    ready[index].registration._withUnsafeGuaranteedRef { $0.prefetchReader() }
                 }
                 for (index, (registration, mask)) in ready.enumerated() {
                     if index + 4 < ready.count { ready[index + 4].registration._withUnsafeGuaranteedRef { $0.prefetch() } }
                     if index + 2 < ready.count {
-                        ready[index + 2].registration._withUnsafeGuaranteedRef { $0.prefetchState() }
+                        ready[index + 2].registration._withUnsafeGuaranteedRef { $0.prefetchReader() }
                     }
                     let hangUp = mask & (EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0
                     registration.takeRetainedValue().handle(

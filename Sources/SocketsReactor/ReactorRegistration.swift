@@ -80,7 +80,7 @@ public final class ReactorRegistration: Sendable {
     /// owner must call ``cancelOwnerWaits()`` (a server does, for its connection tasks).
     @usableFromInline
     package let owner = Atomic<Int>(0)
-    private let state = LockedValue(State())
+    private let state = InlineLockedValue(State())
     /// The address of the inline reader the owner last parked with, or 0: only ever
     /// prefetched (``prefetch()``), so it may be stale.
     private let inlineReaderAddress = Atomic<UInt>(0)
@@ -257,22 +257,23 @@ public final class ReactorRegistration: Sendable {
         }
     }
 
-    /// Starts loading this object into the cache, for an event handled a little later.
+    /// Starts loading this object, with its lock and waiters, into the cache, for an event
+    /// handled a little later.
     ///
     /// With a thousand connections, a connection's memory has left the cache by its next
     /// event; the reactor therefore loads, while it handles one event, the memory of the
-    /// next few (``prefetchState()`` two events ahead, this four): their misses overlap
+    /// next few (this four events ahead, ``prefetchReader()`` two): their misses overlap
     /// the system calls instead of stalling each event in turn.
     @inline(__always)
     package func prefetch() {
-        csockets_prefetch(UnsafeRawPointer(Unmanaged.passUnretained(self).toOpaque()), 3)
+        let lines = Int32(truncatingIfNeeded: (MemoryLayout<State>.size + 160 + 63) / 64)
+        csockets_prefetch(UnsafeRawPointer(Unmanaged.passUnretained(self).toOpaque()), lines)
     }
 
-    /// Starts loading into the cache what this object points to and an event touches: its
-    /// lock and waiters, and the inline reader parked on it (see ``prefetch()``).
+    /// Starts loading into the cache the inline reader parked on this registration (see
+    /// ``prefetch()``).
     @inline(__always)
-    package func prefetchState() {
-        state.prefetch(lines: Int32(truncatingIfNeeded: (MemoryLayout<State>.size + 32 + 63) / 64))
+    package func prefetchReader() {
         let reader = inlineReaderAddress.load(ordering: .relaxed)
         if reader != 0 { csockets_prefetch(UnsafeRawPointer(bitPattern: reader), 2) }
     }

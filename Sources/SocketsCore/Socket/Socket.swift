@@ -46,7 +46,7 @@ public final class Socket: Sendable {
     /// -1: block without limit; 0: non-blocking; n > 0: wait at most n nanoseconds.
     package let timeoutNanoseconds: Atomic<Int64>
     /// The registration with the reactor, created by the first asynchronous wait.
-    let reactorState: LockedValue<ReactorState>
+    let reactorState: InlineLockedValue<ReactorState>
     /// The registration once it exists, readable without a lock; `reactorState` keeps it alive.
     package let registrationCache: Atomic<Unmanaged<ReactorRegistration>?>
 
@@ -98,7 +98,7 @@ public final class Socket: Sendable {
         self.type = type
         self.protocol = `protocol`
         self.timeoutNanoseconds = Atomic(-1)
-        self.reactorState = LockedValue(.unregistered)
+        self.reactorState = InlineLockedValue(.unregistered)
         self.registrationCache = Atomic(nil)
     }
 

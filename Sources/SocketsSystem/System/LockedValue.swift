@@ -1,4 +1,3 @@
-import CSockets
 import Synchronization
 
 #if canImport(Glibc)
@@ -53,13 +52,6 @@ public struct LockedValue<Value>: @unchecked Sendable {
                 return try body(&value.pointee)
             }
         }
-
-        /// Starts loading the lock and the value into the cache (see `csockets_prefetch`):
-        /// `lines` memory lines from the start of the one allocation that holds them.
-        @inlinable @inline(__always)
-        package func prefetch(lines: Int32) {
-            csockets_prefetch(UnsafeRawPointer(Unmanaged.passUnretained(storage).toOpaque()), lines)
-        }
     #else
         @usableFromInline
         final class Storage: Sendable {
@@ -76,11 +68,10 @@ public struct LockedValue<Value>: @unchecked Sendable {
         let storage: Storage
 
         /// Inlinable, as ``withLock(_:)``: a generic initialiser looks up the metadata of
-        /// `Storage`, `Mutex` and `LockedTransfer` of `Value` at run time, for every socket
-        /// and registration a server makes. (Its deinit still does, for `Mutex` and
-        /// `LockedTransfer`: a generic class's deinit is never specialised. Keeping the
-        /// value beside a `Mutex<Void>`, before it or after it, avoids that but measured
-        /// 60–70 more instructions per echoed message; why is not known yet.)
+        /// `Storage`, `Mutex` and `LockedTransfer` of `Value` at run time. (Its deinit
+        /// still does, for `Mutex` and `LockedTransfer`: a generic class's deinit is never
+        /// specialised. What every connection has, a socket's and a registration's state,
+        /// is therefore an ``InlineLockedValue``.)
         @inlinable
         package init(_ value: Value) {
             storage = Storage(value)
@@ -99,13 +90,6 @@ public struct LockedValue<Value>: @unchecked Sendable {
             try storage.mutex.withLock { (locked: inout sending LockedTransfer<Value>) throws(Failure) in
                 LockedTransfer(try body(&locked.value))
             }.value
-        }
-
-        /// Starts loading the lock and the value into the cache (see `csockets_prefetch`):
-        /// `lines` memory lines from the start of the one allocation that holds them.
-        @inlinable @inline(__always)
-        package func prefetch(lines: Int32) {
-            csockets_prefetch(UnsafeRawPointer(Unmanaged.passUnretained(storage).toOpaque()), lines)
         }
     #endif
 }
