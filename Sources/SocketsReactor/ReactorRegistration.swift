@@ -324,40 +324,26 @@ public final class ReactorRegistration: Sendable {
         }
     }
 
-    /// Resumes every waiter for the event's directions (the inline readers among them run
-    /// first, and may stay parked).
+    /// Resumes every waiter for the event's directions, except an owner's inline reader:
+    /// that runs as in ``runInline(_:)``, its waiter parked meanwhile.
     @inline(never)
     private func wakeWaiters(readable: Bool, writable: Bool) {
         // Swapped out whole under the lock, and nothing returned through it (a returned
         // list is copied and destroyed through its value witnesses).
         var readers = WaiterList()
         var writers = WaiterList()
-        state.withLock { state in
+        let inline: (any InlineReader)? = state.withLock { state in
             if readable { swap(&readers, &state.readers) }
             if writable { swap(&writers, &state.writers) }
+            guard let owner = readers.takeInlineReader() else { return nil }
+            let reader = owner.inline
+            state.readers.append(owner)
+            state.inlineRunning = true
+            return reader
         }
-        while let waiter = readers.popFirst() { resumeReader(waiter) }
+        while let waiter = readers.popFirst() { resume(waiter) }
         writers.forEach(resume)
-    }
-
-    /// Resumes a waiter for an input event, on the reactor's loop thread — unless it reads
-    /// inline and its reader drained the input: then it is parked again.
-    private func resumeReader(_ waiter: consuming Waiter) {
-        guard let inline = waiter.inline, !inline.readInline() else { return resume(waiter) }
-        // Only this thread bumps the read sequence: an event after the reader's last
-        // receive is handled after this, and finds the waiter parked.
-        var unparked: Waiter? = waiter
-        let (closed, cancelled) = state.withLock { state in
-            if state.closed || state.ownerCancelled { return (state.closed, state.ownerCancelled) }
-            state.readers.append(unparked.take()!)
-            return (false, false)
-        }
-        guard let waiter = unparked else { return }
-        if closed {
-            waiter.continuation.resume(throwing: SocketError(.closed, operation: waiter.operation))
-        } else if cancelled {
-            waiter.continuation.resume(throwing: CancellationError())
-        }
+        if let inline { runInline(inline) }
     }
 
     /// Resumes a waiter for an event, on the reactor's loop thread: the owner's task, if it
@@ -431,6 +417,13 @@ package struct WaiterList: Sendable {
 
     /// Whether no task waits.
     package var isEmpty: Bool { first == nil }
+
+    /// Removes and returns the first waiter that reads inline (the owner's), if any.
+    package mutating func takeInlineReader() -> ReactorRegistration.Waiter? {
+        if first?.inline != nil { return popFirst() }
+        guard let index = rest.firstIndex(where: { $0.inline != nil }) else { return nil }
+        return rest.remove(at: index)
+    }
 
     /// The inline reader of the only waiter, if there is one waiter and it reads inline.
     package var soleInlineReader: (any InlineReader)? {

@@ -61,6 +61,29 @@ extension AsyncTests {
             throw HarnessError("the inline reader never ran")
         }
 
+        /// One event for two readers: another task's read is resumed, the owner's reader runs
+        /// and the owner stays parked.
+        @Test func anotherTasksRead_IsResumed_AndTheOwnersReaderRuns_OnOneEvent() async throws {
+            let (a, b) = try Socket.pair()
+            defer { b.close() }
+            let registration = try a.registration()
+            let reader = BlockingReader()
+            reader.release.signal()  // its run does not block
+            let owner = try await AsyncTest.startParked {
+                a.claimOwnership()
+                try await registration.waitRunningInline(after: registration.sequence(.read), reader)
+            }
+            let other = try await AsyncTest.startParked { try await a.read(upTo: 16) }
+            try await b.write([42], deadline: AsyncTest.deadline())
+            let read = try await AsyncTest.withTimeout(.seconds(5), "the other task's read") { try await other.value }
+            #expect(read == [42])
+            #expect(reader.running.wait(timeout: .now() + .seconds(5)) == .success, "the owner's reader ran")
+            a.close()
+            let error = try await AsyncTest.failure(of: owner)
+            #expect((error as? SocketError)?.kind == .closed, "the owner stayed parked until the close: \(error)")
+            #expect(reader.runs.load(ordering: .sequentiallyConsistent) == 1)
+        }
+
         @Test func close_LeavesTheOwnerParked_UntilItsRunningReaderReturns() async throws {
             let (a, b) = try Socket.pair()
             defer { b.close() }
