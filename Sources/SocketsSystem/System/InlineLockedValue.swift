@@ -51,3 +51,20 @@ public struct InlineLockedValue<Value>: ~Copyable, @unchecked Sendable {
         }
     #endif
 }
+
+#if !SOCKETS_PTHREAD_LOCKS
+    /// A value that crosses `Mutex.withLock`'s `sending` boundary: the value an
+    /// ``InlineLockedValue`` guards, and what its `withLock` returns.
+    @usableFromInline
+    struct LockedTransfer<Value>: @unchecked Sendable {
+        // @unchecked: the guarded value is reached only inside `withLock`, with the mutex
+        // held; a result is handed to the one caller that asked for it, as with any lock.
+        @usableFromInline
+        var value: Value
+
+        @inlinable
+        init(_ value: Value) {
+            self.value = value
+        }
+    }
+#endif

@@ -1,5 +1,3 @@
-import Synchronization
-
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -53,14 +51,15 @@ public struct LockedValue<Value>: @unchecked Sendable {
             }
         }
     #else
+        /// The lock and the value in one allocation, shared by every copy.
         @usableFromInline
         final class Storage: Sendable {
             @usableFromInline
-            let mutex: Mutex<LockedTransfer<Value>>
+            let locked: InlineLockedValue<Value>
 
             @inlinable
             init(_ value: Value) {
-                mutex = Mutex(LockedTransfer(value))
+                locked = InlineLockedValue(value)
             }
         }
 
@@ -68,8 +67,8 @@ public struct LockedValue<Value>: @unchecked Sendable {
         let storage: Storage
 
         /// Inlinable, as ``withLock(_:)``: a generic initialiser looks up the metadata of
-        /// `Storage`, `Mutex` and `LockedTransfer` of `Value` at run time. (Its deinit
-        /// still does, for `Mutex` and `LockedTransfer`: a generic class's deinit is never
+        /// `Storage` and what it holds at run time. (Its deinit still does, for the
+        /// `Mutex` and `LockedTransfer` inside: a generic class's deinit is never
         /// specialised. What every connection has, a socket's and a registration's state,
         /// is therefore an ``InlineLockedValue``.)
         @inlinable
@@ -87,26 +86,7 @@ public struct LockedValue<Value>: @unchecked Sendable {
         package func withLock<Result, Failure: Error>(
             _ body: (inout Value) throws(Failure) -> Result
         ) throws(Failure) -> Result {
-            try storage.mutex.withLock { (locked: inout sending LockedTransfer<Value>) throws(Failure) in
-                LockedTransfer(try body(&locked.value))
-            }.value
+            try storage.locked.withLock(body)
         }
     #endif
 }
-
-#if !SOCKETS_PTHREAD_LOCKS
-    /// A value that crosses `Mutex.withLock`'s `sending` boundary: the value a
-    /// ``LockedValue`` guards, and what its `withLock` returns.
-    @usableFromInline
-    struct LockedTransfer<Value>: @unchecked Sendable {
-        // @unchecked: the guarded value is reached only inside `withLock`, with the mutex
-        // held; a result is handed to the one caller that asked for it, as with any lock.
-        @usableFromInline
-        var value: Value
-
-        @inlinable
-        init(_ value: Value) {
-            self.value = value
-        }
-    }
-#endif
