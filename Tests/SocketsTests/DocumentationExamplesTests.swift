@@ -240,6 +240,9 @@ private func serverArticleServers() async throws {
         try await udp.run()
     }
     do {
+        try await DatagramServer.echo(socket: try Socket.bindDatagram(to: "127.0.0.1:9000")).run()
+    }
+    do {
         let listener = try Socket.listen(on: "127.0.0.1:9000")
         try await withThrowingDiscardingTaskGroup { group in
             for try await (socket, _) in listener.connections {
